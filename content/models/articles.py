@@ -1,0 +1,137 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from modelcluster.fields import ParentalManyToManyField
+
+from content.blocks import BodyBlock
+
+from .listing import paginate, querystring_without_page, with_card_data
+from .topics import Topic
+
+
+class ArticleKind(models.TextChoices):
+    NEWS = "news", _("News")
+    BLOG = "blog", _("Blog")
+    EVENT = "event", _("Event")
+
+
+class ArticleIndexPage(Page):
+    introduction = models.TextField(_("introduction"), max_length=600, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.ArticlePage"]
+
+    class Meta:
+        verbose_name = _("article index page")
+
+    def articles(self):
+        return ArticlePage.objects.child_of(self).live().public().order_by("-publication_date", "-pk")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = self.articles()
+        kind = request.GET.get("kind", "")
+        if kind in ArticleKind.values:
+            articles = articles.filter(kind=kind)
+        else:
+            kind = ""
+        topic = Topic.objects.filter(slug=request.GET.get("topic", "")).first()
+        if topic:
+            articles = articles.filter(topics=topic)
+        context.update(
+            articles=paginate(request, with_card_data(articles)),
+            kinds=ArticleKind.choices,
+            topics=Topic.objects.filter(articlepage__in=self.articles()).distinct(),
+            selected_kind=kind,
+            selected_topic=topic,
+            querystring=querystring_without_page(request),
+        )
+        return context
+
+
+class ArticlePage(Page):
+    kind = models.CharField(_("kind"), max_length=10, choices=ArticleKind.choices, default=ArticleKind.NEWS)
+    publication_date = models.DateField(_("publication date"), default=datetime.date.today)
+    teaser = models.TextField(_("teaser"), max_length=400, help_text=_("Shown in listings and feeds."))
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    author_role = models.CharField(_("author's role"), max_length=200, blank=True)
+    author_is_guest = models.BooleanField(
+        _("guest author"), default=False, help_text=_("The author is not one of our staff.")
+    )
+
+    event_start = models.DateTimeField(_("event starts"), null=True, blank=True)
+    event_end = models.DateTimeField(_("event ends"), null=True, blank=True)
+    event_location = models.CharField(
+        _("place"), max_length=300, blank=True, help_text=_("The venue and address; leave blank for an online event.")
+    )
+    event_online = models.BooleanField(_("online event"), default=False)
+    booking_url = models.URLField(_("booking link"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("kind"), FieldPanel("publication_date"), FieldPanel("teaser"), FieldPanel("image"), FieldPanel("topics")],
+            heading=_("About the article"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("author_name"), FieldPanel("author_role"), FieldPanel("author_is_guest")],
+            heading=_("Author (blogs)"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("event_start"),
+                FieldPanel("event_end"),
+                FieldPanel("event_location"),
+                FieldPanel("event_online"),
+                FieldPanel("booking_url"),
+            ],
+            heading=_("Event details (events)"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("teaser"),
+        index.SearchField("body"),
+        index.SearchField("author_name"),
+        index.FilterField("kind"),
+        index.FilterField("publication_date"),
+    ]
+
+    parent_page_types = ["content.ArticleIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("article page")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.kind == ArticleKind.EVENT:
+            if not self.event_start:
+                errors["event_start"] = _("An event needs a start date and time.")
+            if self.event_start and self.event_end and self.event_end < self.event_start:
+                errors["event_end"] = _("The event cannot end before it starts.")
+            if not self.event_online and not self.event_location:
+                errors["event_location"] = _("Give the place, or tick 'online event'.")
+        if self.kind == ArticleKind.BLOG and not self.author_name:
+            errors["author_name"] = _("A blog needs an author.")
+        if errors:
+            raise ValidationError(errors)

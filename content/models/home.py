@@ -1,0 +1,109 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .listing import with_card_data
+
+SECTION_FEATURES = ["bold", "italic", "link", "ul", "ol"]
+
+
+class HomePage(Page):
+    hero_heading = models.CharField(_("hero heading"), max_length=200)
+    hero_text = models.TextField(_("hero text"), max_length=500)
+    hero_link = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("hero link"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_link_text = models.CharField(_("hero link text"), max_length=100, default="Find out more")
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("hero image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    about_heading = models.CharField(_("about us heading"), max_length=200, default="About us")
+    about_text = RichTextField(_("about us text"), features=SECTION_FEATURES, blank=True)
+    about_link = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("about us link"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    investigations_heading = models.CharField(_("investigations heading"), max_length=200, default="Investigations")
+    investigations_text = RichTextField(_("investigations text"), features=SECTION_FEATURES, blank=True)
+    investigations_link = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("investigations link"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    education_heading = models.CharField(_("education heading"), max_length=200, default="Education")
+    education_text = RichTextField(_("education text"), features=SECTION_FEATURES, blank=True)
+    education_link = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("education link"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Usually the course catalogue."),
+    )
+    education_link_text = models.CharField(_("education link text"), max_length=100, default="Find a course")
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_heading"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_link"),
+                FieldPanel("hero_link_text"),
+            ],
+            heading=_("Hero"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("about_heading"), FieldPanel("about_text"), FieldPanel("about_link")], heading=_("About us")
+        ),
+        MultiFieldPanel(
+            [FieldPanel("investigations_heading"), FieldPanel("investigations_text"), FieldPanel("investigations_link")],
+            heading=_("Investigations"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("education_heading"),
+                FieldPanel("education_text"),
+                FieldPanel("education_link"),
+                FieldPanel("education_link_text"),
+            ],
+            heading=_("Education"),
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("hero_text"),
+        index.SearchField("about_text"),
+        index.SearchField("education_text"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["content.StandardPage", "content.ReportIndexPage", "content.ArticleIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .articles import ArticlePage
+        from .reports import ReportSummaryPage
+
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_reports"] = with_card_data(
+            ReportSummaryPage.objects.live().public().order_by("-publication_date", "-pk")
+        )[:3]
+        context["latest_articles"] = with_card_data(
+            ArticlePage.objects.live().public().order_by("-publication_date", "-pk")
+        )[:3]
+        return context

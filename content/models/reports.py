@@ -1,0 +1,159 @@
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+
+from .listing import paginate, querystring_without_page, with_card_data
+from .topics import Topic
+
+REPORT_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link", "document-link"]
+
+
+class ReportIndexPage(Page):
+    introduction = models.TextField(_("introduction"), max_length=600, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.ReportSummaryPage"]
+
+    class Meta:
+        verbose_name = _("report index page")
+
+    def reports(self):
+        return ReportSummaryPage.objects.child_of(self).live().public().order_by("-publication_date", "-pk")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        reports = self.reports()
+        topic = Topic.objects.filter(slug=request.GET.get("topic", "")).first()
+        if topic:
+            reports = reports.filter(topics=topic)
+        year = request.GET.get("year", "")
+        if year.isdigit():
+            reports = reports.filter(publication_date__year=int(year))
+        context.update(
+            reports=paginate(request, with_card_data(reports)),
+            topics=Topic.objects.filter(reportsummarypage__in=self.reports()).distinct(),
+            years=self.reports().dates("publication_date", "year", order="DESC"),
+            selected_topic=topic,
+            selected_year=int(year) if year.isdigit() else None,
+            querystring=querystring_without_page(request),
+        )
+        return context
+
+
+class ReportSummaryPage(Page):
+    reference = models.CharField(_("reference"), max_length=50, help_text=_("For example, NIR/2025/014."))
+    publication_date = models.DateField(_("publication date"), default=datetime.date.today)
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.TextField(_("summary"), max_length=600, help_text=_("Shown in listings and at the top."))
+    event_in_brief = RichTextField(_("the patient safety event in brief"), features=REPORT_TEXT_FEATURES)
+    findings = RichTextField(_("findings"), features=REPORT_TEXT_FEATURES)
+    learning_prompts = RichTextField(
+        _("learning prompts"),
+        features=REPORT_TEXT_FEATURES,
+        blank=True,
+        help_text=_("Questions that teams can use to reflect on their own systems."),
+    )
+    full_report = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("full report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("reference"), FieldPanel("publication_date"), FieldPanel("image"), FieldPanel("topics")],
+            heading=_("About the report"),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("event_in_brief"),
+        FieldPanel("findings"),
+        InlinePanel("recommendations", label=_("Safety recommendations")),
+        InlinePanel("observations", label=_("Safety observations")),
+        FieldPanel("learning_prompts"),
+        FieldPanel("full_report"),
+        InlinePanel("related_reports", label=_("Related reports")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("reference"),
+        index.SearchField("summary"),
+        index.SearchField("event_in_brief"),
+        index.SearchField("findings"),
+        index.SearchField("learning_prompts"),
+        index.RelatedFields("recommendations", [index.SearchField("text"), index.SearchField("code")]),
+        index.FilterField("publication_date"),
+    ]
+
+    parent_page_types = ["content.ReportIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("report summary page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["recommendations"] = self.recommendations.all()
+        context["observations"] = self.observations.all()
+        context["related"] = [
+            link.page
+            for link in self.related_reports.select_related("page").all()
+            if link.page and link.page.live and link.page.id != self.id
+        ]
+        return context
+
+
+class SafetyRecommendation(Orderable):
+    page = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="recommendations")
+    code = models.CharField(_("code"), max_length=50, help_text=_("For example, R/2025/041."))
+    addressed_to = models.CharField(_("addressed to"), max_length=200, help_text=_("The organisation it is made to."))
+    text = models.TextField(_("recommendation"))
+
+    panels = [FieldPanel("code"), FieldPanel("addressed_to"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("safety recommendation")
+
+    def __str__(self):
+        return self.code
+
+
+class SafetyObservation(Orderable):
+    page = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="observations")
+    code = models.CharField(_("code"), max_length=50, blank=True, help_text=_("For example, O/2025/052."))
+    text = models.TextField(_("observation"))
+
+    panels = [FieldPanel("code"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("safety observation")
+
+    def __str__(self):
+        return self.code or self.text[:50]
+
+
+class RelatedReport(Orderable):
+    source = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="related_reports")
+    page = models.ForeignKey(ReportSummaryPage, verbose_name=_("report"), on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("page")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("related report")

@@ -1,0 +1,28 @@
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from wagtail.models import Page
+
+from .models.listing import paginate
+
+MAX_QUERY_LENGTH = 200
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    results = None
+    if query:
+        matches = Page.objects.live().public().specific().search(query, operator="and")
+        results = paginate(request, matches)
+    return render(
+        request,
+        "content/search_results.html",
+        {
+            "search_query": query,
+            "results": results,
+            "querystring": urlencode({"q": query}),
+            "title": _("Search results for '%(query)s'") % {"query": query} if query else _("Search"),
+        },
+    )
