@@ -3,12 +3,28 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
+
 from wagtailnhsukfrontend import blocks as nhsuk_blocks
 
 from .markdown import render_markdown
 
-HEADING_LEVELS = [("h2", _("Level 2 (section)")), ("h3", _("Level 3 (sub-section)")), ("h4", _("Level 4"))]
-RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "document-link", "hr"]
+HEADING_LEVELS = [
+    ("h2", _("Level 2 (section)")),
+    ("h3", _("Level 3 (sub-section)")),
+    ("h4", _("Level 4")),
+]
+RICH_TEXT_FEATURES = [
+    "h2",
+    "h3",
+    "h4",
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "link",
+    "document-link",
+    "hr",
+]
 
 
 class HeadingBlock(blocks.StructBlock):
@@ -65,12 +81,19 @@ class QuoteBlock(blocks.StructBlock):
         icon = "openquote"
         template = "content/blocks/quote.html"
         description = _("A quotation with who said it")
-        preview_value = {"quote": "We look for learning, not for someone to blame.", "attribution": "Investigator"}
+        preview_value = {
+            "quote": "We look for learning, not for someone to blame.",
+            "attribution": "Investigator",
+        }
 
 
 class DocumentBlock(blocks.StructBlock):
     document = DocumentChooserBlock(label=_("Document"))
-    title = blocks.CharBlock(label=_("Link text"), required=False, help_text=_("Defaults to the document's title."))
+    title = blocks.CharBlock(
+        label=_("Link text"),
+        required=False,
+        help_text=_("Defaults to the document's title."),
+    )
 
     class Meta:
         icon = "doc-full"
@@ -98,7 +121,10 @@ class ActionLinkBlock(nhsuk_blocks.ActionLinkBlock):
         icon = "link"
         template = "wagtailnhsukfrontend/action_link.html"
         description = _("A prominent link to the next thing to do")
-        preview_value = {"text": "Find a course", "external_url": "https://example.org/courses/"}
+        preview_value = {
+            "text": "Find a course",
+            "external_url": "https://example.org/courses/",
+        }
 
 
 class CareCardBlock(nhsuk_blocks.CareCardBlock):
@@ -110,7 +136,12 @@ class CareCardBlock(nhsuk_blocks.CareCardBlock):
             "type": "primary",
             "heading_level": 3,
             "title": "Speak to your patient safety team if",
-            "body": [("richtext", "<p>you are unsure whether an incident needs a review.</p>")],
+            "body": [
+                (
+                    "richtext",
+                    "<p>you are unsure whether an incident needs a review.</p>",
+                )
+            ],
         }
 
 
@@ -119,7 +150,10 @@ class DetailsBlock(nhsuk_blocks.DetailsBlock):
         icon = "collapse-down"
         template = "wagtailnhsukfrontend/details.html"
         description = _("A summary that opens to show more detail")
-        preview_value = {"title": "What is a learning prompt?", "body": [("richtext", "<p>A question to discuss.</p>")]}
+        preview_value = {
+            "title": "What is a learning prompt?",
+            "body": [("richtext", "<p>A question to discuss.</p>")],
+        }
 
 
 class ExpanderBlock(nhsuk_blocks.ExpanderBlock):
@@ -127,7 +161,10 @@ class ExpanderBlock(nhsuk_blocks.ExpanderBlock):
         icon = "plus-inverse"
         template = "wagtailnhsukfrontend/expander.html"
         description = _("A boxed section that opens to show more")
-        preview_value = {"title": "Who the course is for", "body": [("richtext", "<p>All NHS staff.</p>")]}
+        preview_value = {
+            "title": "Who the course is for",
+            "body": [("richtext", "<p>All NHS staff.</p>")],
+        }
 
 
 class DoBlock(nhsuk_blocks.DoBlock):
@@ -135,7 +172,11 @@ class DoBlock(nhsuk_blocks.DoBlock):
         icon = "tick"
         template = "wagtailnhsukfrontend/do_list.html"
         description = _("A list of things to do")
-        preview_value = {"heading_level": 3, "label": "", "do": ["<p>describe the conditions of work</p>"]}
+        preview_value = {
+            "heading_level": 3,
+            "label": "",
+            "do": ["<p>describe the conditions of work</p>"],
+        }
 
 
 class DontBlock(nhsuk_blocks.DontBlock):
@@ -143,7 +184,11 @@ class DontBlock(nhsuk_blocks.DontBlock):
         icon = "cross"
         template = "wagtailnhsukfrontend/dont_list.html"
         description = _("A list of things not to do")
-        preview_value = {"heading_level": 3, "label": "", "dont": ["<p>look for someone to blame</p>"]}
+        preview_value = {
+            "heading_level": 3,
+            "label": "",
+            "dont": ["<p>look for someone to blame</p>"],
+        }
 
 
 class BodyBlock(blocks.StreamBlock):

@@ -4,11 +4,11 @@ import datetime
 
 from django.utils.text import slugify
 
+from wagtail.models import Collection
+
 import factory
 import wagtail_factories
 from factory.django import DjangoModelFactory
-
-from wagtail.models import Collection
 
 from .models import (
     ArticleIndexPage,

@@ -14,7 +14,11 @@ def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = None
     if query:
-        matches = Page.objects.live().public().specific().search(query, operator="and")
+        # The SQLite search backend passes a double quote unescaped into FTS5, which then fails with a 500.
+        terms = query.replace('"', " ").strip()
+        matches = (
+            Page.objects.live().public().specific().search(terms, operator="and") if terms else Page.objects.none()
+        )
         results = paginate(request, matches)
     return render(
         request,

@@ -4,8 +4,8 @@ import datetime
 import io
 
 from django.contrib.auth.models import Group
-from django.core.files.images import ImageFile
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -177,38 +177,72 @@ def build_accounts():
         user.save()
         if data.get("group"):
             user.groups.add(Group.objects.get(name=data["group"]))
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         Profile.objects.update_or_create(
-            user=user, defaults={"job_role": data.get("job", data["role"]), "organisation": data.get("org", "")}
+            user=user,
+            defaults={
+                "job_role": data.get("job", data["role"]),
+                "organisation": data.get("org", ""),
+            },
         )
 
 
 @transaction.atomic
 def build_demo():
     home = build_home()
-    reports = child(home, ReportIndexPage, "reports", title="Investigation reports",
-                    introduction="Summaries of our national investigations, their findings and safety recommendations.")
-    news = child(home, ArticleIndexPage, "news", title="News and blogs",
-                 introduction="News, blogs and events from our investigation and education teams.")
-    about = child(home, StandardPage, "about-us", title="About us", introduction=text.ABOUT_US["intro"],
-                  body=[("rich_text", text.ABOUT_US["body"])])
-    education = child(home, StandardPage, "education", title="Courses", introduction=text.EDUCATION["intro"],
-                      body=[("rich_text", text.EDUCATION["body"])])
+    reports = child(
+        home,
+        ReportIndexPage,
+        "reports",
+        title="Investigation reports",
+        introduction="Summaries of our national investigations, their findings and safety recommendations.",
+    )
+    news = child(
+        home,
+        ArticleIndexPage,
+        "news",
+        title="News and blogs",
+        introduction="News, blogs and events from our investigation and education teams.",
+    )
+    about = child(
+        home,
+        StandardPage,
+        "about-us",
+        title="About us",
+        introduction=text.ABOUT_US["intro"],
+        body=[("rich_text", text.ABOUT_US["body"])],
+    )
+    education = child(
+        home,
+        StandardPage,
+        "education",
+        title="Courses",
+        introduction=text.EDUCATION["intro"],
+        body=[("rich_text", text.EDUCATION["body"])],
+    )
     build_reports(reports)
     build_articles(news)
 
     if not home.hero_link_id:
-        home.hero_link, home.about_link, home.investigations_link = about, about, reports
+        home.hero_link, home.about_link, home.investigations_link = (
+            about,
+            about,
+            reports,
+        )
         home.education_link = education
         home.save_revision().publish()
 
     nav = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
     if not nav.links:
-        nav.links = [("link", {"page": page, "label": label}) for page, label in [
-            (education, "Courses"), (reports, "Investigation reports"), (news, "News and blogs"), (about, "About us"),
-        ]]
+        nav.links = [
+            ("link", {"page": page, "label": label})
+            for page, label in [
+                (education, "Courses"),
+                (reports, "Investigation reports"),
+                (news, "News and blogs"),
+                (about, "About us"),
+            ]
+        ]
         nav.save()
     build_accounts()
     return home

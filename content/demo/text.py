@@ -27,13 +27,23 @@ REPORTS = [
             "itself rather than with what the patient took before admission.</li></ul>"
         ),
         "recommendations": [
-            ("R/2026/011", "NHS England", "Develop national guidance on recording a single, visible plan for "
-             "withholding and restarting anticoagulants around procedures."),
-            ("R/2026/012", "Suppliers of electronic prescribing systems", "Provide an alert when a medicine is "
-             "withheld without a planned restart date or review."),
+            (
+                "R/2026/011",
+                "NHS England",
+                "Develop national guidance on recording a single, visible plan for "
+                "withholding and restarting anticoagulants around procedures.",
+            ),
+            (
+                "R/2026/012",
+                "Suppliers of electronic prescribing systems",
+                "Provide an alert when a medicine is withheld without a planned restart date or review.",
+            ),
         ],
         "observations": [
-            ("O/2026/021", "Trusts may benefit from including withheld medicines explicitly in discharge checklists."),
+            (
+                "O/2026/021",
+                "Trusts may benefit from including withheld medicines explicitly in discharge checklists.",
+            ),
         ],
         "prompts": (
             "<ul><li>Where is the plan for a withheld medicine recorded in your organisation, and who can see it?</li>"
@@ -62,12 +72,18 @@ REPORTS = [
             "not easily follow an incident that crossed organisational boundaries.</li></ul>"
         ),
         "recommendations": [
-            ("R/2026/019", "Department of Health and Social Care", "Set expectations for how accountability for "
-             "safety risks on shared pathways is agreed and recorded by integrated care systems."),
+            (
+                "R/2026/019",
+                "Department of Health and Social Care",
+                "Set expectations for how accountability for "
+                "safety risks on shared pathways is agreed and recorded by integrated care systems.",
+            ),
         ],
         "observations": [
-            ("O/2026/030", "Joint reviews of incidents across organisations can reveal risks that no single "
-             "organisation sees."),
+            (
+                "O/2026/030",
+                "Joint reviews of incidents across organisations can reveal risks that no single organisation sees.",
+            ),
         ],
         "prompts": (
             "<ul><li>Which of your pathways cross organisational boundaries, and who owns the risks at each "
@@ -98,12 +114,18 @@ REPORTS = [
             "described reviews as stressful and sometimes as looking for someone to blame.</li></ul>"
         ),
         "recommendations": [
-            ("R/2026/024", "NHS England", "Support mental health providers to adopt a systems approach to "
-             "reviewing deaths, with meaningful involvement of families."),
+            (
+                "R/2026/024",
+                "NHS England",
+                "Support mental health providers to adopt a systems approach to "
+                "reviewing deaths, with meaningful involvement of families.",
+            ),
         ],
         "observations": [
-            ("O/2026/041", "Psychological support for staff after a patient's death can help them take part "
-             "openly in learning."),
+            (
+                "O/2026/041",
+                "Psychological support for staff after a patient's death can help them take part openly in learning.",
+            ),
         ],
         "prompts": (
             "<ul><li>How are families involved in reviews of deaths in your service?</li><li>What would make "
@@ -125,10 +147,13 @@ ARTICLES = [
             "patient safety awards scheme."
         ),
         "body": [
-            ("rich_text", "<p>We are delighted that our flagship course, <em>A systems approach to investigating and "
-             "learning from patient safety incidents</em>, has been shortlisted for a national award for patient "
-             "safety education.</p><p>More than two thousand NHS staff have taken the course since it launched. The "
-             "judges will announce the winners in the spring.</p>"),
+            (
+                "rich_text",
+                "<p>We are delighted that our flagship course, <em>A systems approach to investigating and "
+                "learning from patient safety incidents</em>, has been shortlisted for a national award for patient "
+                "safety education.</p><p>More than two thousand NHS staff have taken the course since it launched. The "
+                "judges will announce the winners in the spring.</p>",
+            ),
         ],
     },
     {
@@ -143,10 +168,16 @@ ARTICLES = [
             "around procedures."
         ),
         "body": [
-            ("rich_text", "<p>Following our report on anticoagulation before and after procedures, we have "
-             "published learning prompts for multidisciplinary teams.</p>"),
-            ("markdown", "| Prompt | Who to involve |\n|---|---|\n| Where is the restart plan recorded? | "
-             "Pharmacy, ward nurses |\n| Who checks it at discharge? | Doctors, pharmacy |"),
+            (
+                "rich_text",
+                "<p>Following our report on anticoagulation before and after procedures, we have "
+                "published learning prompts for multidisciplinary teams.</p>",
+            ),
+            (
+                "markdown",
+                "| Prompt | Who to involve |\n|---|---|\n| Where is the restart plan recorded? | "
+                "Pharmacy, ward nurses |\n| Who checks it at discharge? | Doctors, pharmacy |",
+            ),
         ],
     },
     {
@@ -162,11 +193,14 @@ ARTICLES = [
         ),
         "author": ("Dr Hana Mori", "Visiting researcher in health policy", True),
         "body": [
-            ("rich_text", "<p>In 2009 Japan introduced a no-fault compensation scheme for families of children with "
-             "severe cerebral palsy related to birth. Families receive support without having to prove negligence, "
-             "and every case is reviewed by experts to find lessons for obstetric care.</p><p>The reviews feed "
-             "recommendations back to maternity units across the country. The scheme shows how separating "
-             "compensation from blame can make open learning easier.</p>"),
+            (
+                "rich_text",
+                "<p>In 2009 Japan introduced a no-fault compensation scheme for families of children with "
+                "severe cerebral palsy related to birth. Families receive support without having to prove negligence, "
+                "and every case is reviewed by experts to find lessons for obstetric care.</p><p>The reviews feed "
+                "recommendations back to maternity units across the country. The scheme shows how separating "
+                "compensation from blame can make open learning easier.</p>",
+            ),
         ],
     },
 ]
@@ -210,12 +244,42 @@ HOME = {
 # One account per role; the development password is in the README.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - development demo only
 ACCOUNTS = [
-    {"email": "nhs.learner@nhs.net", "name": "Priya Shah", "role": "NHS learner", "job": "Ward sister",
-     "org": "Northfield Hospitals NHS Foundation Trust"},
-    {"email": "external.learner@example.com", "name": "Jamie Campbell", "role": "External learner",
-     "job": "Quality and safety lead", "org": "Harbour Independent Clinic"},
-    {"email": "editor@example.org", "name": "Sam Okafor", "role": "Editor", "group": "Editors"},
-    {"email": "moderator@example.org", "name": "Morgan Ellis", "role": "Moderator", "group": "Moderators"},
-    {"email": "course.lead@example.org", "name": "Dr Chris Adeyemi", "role": "Course lead", "group": "Course leads"},
-    {"email": "admin@example.org", "name": "Robin Hughes", "role": "Administrator", "superuser": True},
+    {
+        "email": "nhs.learner@nhs.net",
+        "name": "Priya Shah",
+        "role": "NHS learner",
+        "job": "Ward sister",
+        "org": "Northfield Hospitals NHS Foundation Trust",
+    },
+    {
+        "email": "external.learner@example.com",
+        "name": "Jamie Campbell",
+        "role": "External learner",
+        "job": "Quality and safety lead",
+        "org": "Harbour Independent Clinic",
+    },
+    {
+        "email": "editor@example.org",
+        "name": "Sam Okafor",
+        "role": "Editor",
+        "group": "Editors",
+    },
+    {
+        "email": "moderator@example.org",
+        "name": "Morgan Ellis",
+        "role": "Moderator",
+        "group": "Moderators",
+    },
+    {
+        "email": "course.lead@example.org",
+        "name": "Dr Chris Adeyemi",
+        "role": "Course lead",
+        "group": "Course leads",
+    },
+    {
+        "email": "admin@example.org",
+        "name": "Robin Hughes",
+        "role": "Administrator",
+        "superuser": True,
+    },
 ]

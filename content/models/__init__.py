@@ -1,7 +1,13 @@
 from .articles import ArticleIndexPage, ArticleKind, ArticlePage
 from .home import HomePage
 from .navigation import NavigationSettings
-from .reports import RelatedReport, ReportIndexPage, ReportSummaryPage, SafetyObservation, SafetyRecommendation
+from .reports import (
+    RelatedReport,
+    ReportIndexPage,
+    ReportSummaryPage,
+    SafetyObservation,
+    SafetyRecommendation,
+)
 from .standard import StandardPage
 from .topics import Topic
 

@@ -4,12 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
-
-from modelcluster.fields import ParentalManyToManyField
 
 from content.blocks import BodyBlock
 
@@ -65,7 +64,12 @@ class ArticlePage(Page):
     publication_date = models.DateField(_("publication date"), default=datetime.date.today)
     teaser = models.TextField(_("teaser"), max_length=400, help_text=_("Shown in listings and feeds."))
     image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
     topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True)
@@ -73,13 +77,18 @@ class ArticlePage(Page):
     author_name = models.CharField(_("author"), max_length=200, blank=True)
     author_role = models.CharField(_("author's role"), max_length=200, blank=True)
     author_is_guest = models.BooleanField(
-        _("guest author"), default=False, help_text=_("The author is not one of our staff.")
+        _("guest author"),
+        default=False,
+        help_text=_("The author is not one of our staff."),
     )
 
     event_start = models.DateTimeField(_("event starts"), null=True, blank=True)
     event_end = models.DateTimeField(_("event ends"), null=True, blank=True)
     event_location = models.CharField(
-        _("place"), max_length=300, blank=True, help_text=_("The venue and address; leave blank for an online event.")
+        _("place"),
+        max_length=300,
+        blank=True,
+        help_text=_("The venue and address; leave blank for an online event."),
     )
     event_online = models.BooleanField(_("online event"), default=False)
     booking_url = models.URLField(_("booking link"), blank=True)
@@ -87,11 +96,21 @@ class ArticlePage(Page):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("kind"), FieldPanel("publication_date"), FieldPanel("teaser"), FieldPanel("image"), FieldPanel("topics")],
+            [
+                FieldPanel("kind"),
+                FieldPanel("publication_date"),
+                FieldPanel("teaser"),
+                FieldPanel("image"),
+                FieldPanel("topics"),
+            ],
             heading=_("About the article"),
         ),
         MultiFieldPanel(
-            [FieldPanel("author_name"), FieldPanel("author_role"), FieldPanel("author_is_guest")],
+            [
+                FieldPanel("author_name"),
+                FieldPanel("author_role"),
+                FieldPanel("author_is_guest"),
+            ],
             heading=_("Author (blogs)"),
         ),
         MultiFieldPanel(

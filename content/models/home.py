@@ -15,17 +15,32 @@ class HomePage(Page):
     hero_heading = models.CharField(_("hero heading"), max_length=200)
     hero_text = models.TextField(_("hero text"), max_length=500)
     hero_link = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("hero link"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailcore.Page",
+        verbose_name=_("hero link"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     hero_link_text = models.CharField(_("hero link text"), max_length=100, default="Find out more")
     hero_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("hero image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     about_heading = models.CharField(_("about us heading"), max_length=200, default="About us")
     about_text = RichTextField(_("about us text"), features=SECTION_FEATURES, blank=True)
     about_link = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("about us link"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailcore.Page",
+        verbose_name=_("about us link"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     investigations_heading = models.CharField(_("investigations heading"), max_length=200, default="Investigations")
@@ -65,10 +80,19 @@ class HomePage(Page):
             heading=_("Hero"),
         ),
         MultiFieldPanel(
-            [FieldPanel("about_heading"), FieldPanel("about_text"), FieldPanel("about_link")], heading=_("About us")
+            [
+                FieldPanel("about_heading"),
+                FieldPanel("about_text"),
+                FieldPanel("about_link"),
+            ],
+            heading=_("About us"),
         ),
         MultiFieldPanel(
-            [FieldPanel("investigations_heading"), FieldPanel("investigations_text"), FieldPanel("investigations_link")],
+            [
+                FieldPanel("investigations_heading"),
+                FieldPanel("investigations_text"),
+                FieldPanel("investigations_link"),
+            ],
             heading=_("Investigations"),
         ),
         MultiFieldPanel(
@@ -89,7 +113,11 @@ class HomePage(Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["content.StandardPage", "content.ReportIndexPage", "content.ArticleIndexPage"]
+    subpage_types = [
+        "content.StandardPage",
+        "content.ReportIndexPage",
+        "content.ArticleIndexPage",
+    ]
     max_count = 1
 
     class Meta:

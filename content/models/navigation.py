@@ -19,7 +19,10 @@ class NavigationSettings(BaseSiteSetting):
     """The header's main navigation, chosen by editors (Courses, Investigation reports, News and blogs, About us)."""
 
     links = StreamField(
-        [("link", NavigationLinkBlock())], verbose_name=_("main navigation"), blank=True, max_num=8
+        [("link", NavigationLinkBlock())],
+        verbose_name=_("main navigation"),
+        blank=True,
+        max_num=8,
     )
 
     panels = [FieldPanel("links")]

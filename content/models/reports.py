@@ -3,17 +3,32 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
-
 from .listing import paginate, querystring_without_page, with_card_data
 from .topics import Topic
 
-REPORT_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link", "document-link"]
+REPORT_TEXT_FEATURES = [
+    "h3",
+    "h4",
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "link",
+    "document-link",
+]
+
+
+def parse_year(value: str) -> int | None:
+    """A year from the query string, or None: str.isdigit() also accepts '²', and dates stop at 9999."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= datetime.MAXYEAR:
+        return int(value)
+    return None
 
 
 class ReportIndexPage(Page):
@@ -37,15 +52,15 @@ class ReportIndexPage(Page):
         topic = Topic.objects.filter(slug=request.GET.get("topic", "")).first()
         if topic:
             reports = reports.filter(topics=topic)
-        year = request.GET.get("year", "")
-        if year.isdigit():
-            reports = reports.filter(publication_date__year=int(year))
+        year = parse_year(request.GET.get("year", ""))
+        if year:
+            reports = reports.filter(publication_date__year=year)
         context.update(
             reports=paginate(request, with_card_data(reports)),
             topics=Topic.objects.filter(reportsummarypage__in=self.reports()).distinct(),
             years=self.reports().dates("publication_date", "year", order="DESC"),
             selected_topic=topic,
-            selected_year=int(year) if year.isdigit() else None,
+            selected_year=year,
             querystring=querystring_without_page(request),
         )
         return context
@@ -55,7 +70,12 @@ class ReportSummaryPage(Page):
     reference = models.CharField(_("reference"), max_length=50, help_text=_("For example, NIR/2025/014."))
     publication_date = models.DateField(_("publication date"), default=datetime.date.today)
     image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     summary = models.TextField(_("summary"), max_length=600, help_text=_("Shown in listings and at the top."))
     event_in_brief = RichTextField(_("the patient safety event in brief"), features=REPORT_TEXT_FEATURES)
@@ -79,7 +99,12 @@ class ReportSummaryPage(Page):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("reference"), FieldPanel("publication_date"), FieldPanel("image"), FieldPanel("topics")],
+            [
+                FieldPanel("reference"),
+                FieldPanel("publication_date"),
+                FieldPanel("image"),
+                FieldPanel("topics"),
+            ],
             heading=_("About the report"),
         ),
         FieldPanel("summary"),
@@ -123,7 +148,11 @@ class ReportSummaryPage(Page):
 class SafetyRecommendation(Orderable):
     page = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="recommendations")
     code = models.CharField(_("code"), max_length=50, help_text=_("For example, R/2025/041."))
-    addressed_to = models.CharField(_("addressed to"), max_length=200, help_text=_("The organisation it is made to."))
+    addressed_to = models.CharField(
+        _("addressed to"),
+        max_length=200,
+        help_text=_("The organisation it is made to."),
+    )
     text = models.TextField(_("recommendation"))
 
     panels = [FieldPanel("code"), FieldPanel("addressed_to"), FieldPanel("text")]
@@ -151,7 +180,12 @@ class SafetyObservation(Orderable):
 
 class RelatedReport(Orderable):
     source = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="related_reports")
-    page = models.ForeignKey(ReportSummaryPage, verbose_name=_("report"), on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(
+        ReportSummaryPage,
+        verbose_name=_("report"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
 
     panels = [FieldPanel("page")]
 

@@ -13,8 +13,16 @@ class StandardPage(Page):
     introduction = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("introduction"), index.SearchField("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+    ]
 
     parent_page_types = ["content.HomePage", "content.StandardPage"]
     subpage_types = ["content.StandardPage"]

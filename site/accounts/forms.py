@@ -32,7 +32,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["job_role", "organisation", "professional_body", "professional_body_other", "registration_number"]
+        fields = [
+            "job_role",
+            "organisation",
+            "professional_body",
+            "professional_body_other",
+            "registration_number",
+        ]
         help_texts = {
             "organisation": _("For example, the NHS trust, integrated care board or company you work for."),
             "registration_number": _("Your PIN, GMC number or HCPC registration number, if you have one."),
@@ -44,9 +50,15 @@ class ProfileForm(forms.ModelForm):
         cleaned = super().clean()
         body = cleaned.get("professional_body")
         if body == Profile.ProfessionalBody.OTHER and not cleaned.get("professional_body_other", "").strip():
-            self.add_error("professional_body_other", _("Enter the name of your professional body."))
+            self.add_error(
+                "professional_body_other",
+                _("Enter the name of your professional body."),
+            )
         if body and body != Profile.ProfessionalBody.OTHER:
             cleaned["professional_body_other"] = ""
         if cleaned.get("registration_number") and not body:
-            self.add_error("professional_body", _("Choose the professional body that registered you."))
+            self.add_error(
+                "professional_body",
+                _("Choose the professional body that registered you."),
+            )
         return cleaned

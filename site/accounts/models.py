@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,11 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=200, help_text=_("As it should appear on certificates."))
+    full_name = models.CharField(
+        _("full name"),
+        max_length=200,
+        help_text=_("As it should appear on certificates."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
@@ -67,10 +72,16 @@ class Profile(models.Model):
     job_role = models.CharField(_("job role"), max_length=200, blank=True)
     organisation = models.CharField(_("employing organisation"), max_length=200, blank=True)
     professional_body = models.CharField(
-        _("professional body"), max_length=10, choices=ProfessionalBody.choices, blank=True
+        _("professional body"),
+        max_length=10,
+        choices=ProfessionalBody.choices,
+        blank=True,
     )
     professional_body_other = models.CharField(
-        _("other professional body"), max_length=200, blank=True, help_text=_("If you chose 'Other'.")
+        _("other professional body"),
+        max_length=200,
+        blank=True,
+        help_text=_("If you chose 'Other'."),
     )
     registration_number = models.CharField(_("registration number"), max_length=50, blank=True)
 

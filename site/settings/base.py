@@ -123,7 +123,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -143,15 +146,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Safety investigation learning] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# allauth's own rate limits stay on (login failures, sign-up, password reset, email confirmation).
-ACCOUNT_RATE_LIMITS = {}
-ACCOUNT_RATE_LIMITS.update(
-    {
-        "login_failed": "10/m/ip,5/5m/key",
-        "signup": "20/m/ip",
-        "reset_password": "20/m/ip,5/m/key",
-    }
-)
+# allauth's default rate limits stay in force (failed logins, sign-up, password reset, email confirmation); they
+# count in the cache, so several web processes need the shared cache (REDIS_URL) for them to hold.
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Safety investigation learning"
