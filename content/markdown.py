@@ -19,11 +19,15 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists", "abbr", "def_list"]
+# Column alignment as the `align` attribute allowed above; the default, a style attribute, is stripped by nh3.
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 
 def render_markdown(text: str) -> str:
     """Return sanitised HTML for Markdown `text`; raw HTML in the source is sanitised like everything else."""
-    html = markdown_lib.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    html = markdown_lib.markdown(
+        text or "", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+    )
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

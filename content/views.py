@@ -5,13 +5,13 @@ from django.utils.translation import gettext as _
 
 from wagtail.models import Page
 
-from .models.listing import paginate
+from .models.listing import paginate, query_param
 
 MAX_QUERY_LENGTH = 200
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = query_param(request, "q", MAX_QUERY_LENGTH)
     results = None
     if query:
         # The SQLite search backend passes a double quote unescaped into FTS5, which then fails with a 500.

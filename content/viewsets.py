@@ -12,5 +12,4 @@ class TopicViewSet(SnippetViewSet):
     menu_order = 300
     add_to_admin_menu = True
     list_display = ["name", "slug"]
-    search_fields = ["name"]
     ordering = ["name"]

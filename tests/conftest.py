@@ -1,6 +1,6 @@
-import pytest
-
 from wagtail.models import Page, Site
+
+import pytest
 
 from accounts.factories import TEST_PASSWORD, UserFactory
 from content.factories import HomePageFactory

@@ -12,7 +12,7 @@ from wagtail.search import index
 
 from content.blocks import BodyBlock
 
-from .listing import paginate, querystring_without_page, with_card_data
+from .listing import paginate, query_param, querystring_without_page, with_card_data
 from .topics import Topic
 
 
@@ -45,7 +45,7 @@ class ArticleIndexPage(Page):
             articles = articles.filter(kind=kind)
         else:
             kind = ""
-        topic = Topic.objects.filter(slug=request.GET.get("topic", "")).first()
+        topic = Topic.objects.filter(slug=query_param(request, "topic")).first()
         if topic:
             articles = articles.filter(topics=topic)
         context.update(

@@ -11,6 +11,11 @@ def with_card_data(queryset):
     return queryset.select_related("image").prefetch_related("topics", "image__renditions")
 
 
+def query_param(request, name: str, max_length: int = 200) -> str:
+    """A query-string value, trimmed; PostgreSQL refuses NUL characters in text, so they never reach a query."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE):
     paginator = Paginator(queryset, per_page)
     try:

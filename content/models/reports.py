@@ -9,7 +9,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from .listing import paginate, querystring_without_page, with_card_data
+from .listing import paginate, query_param, querystring_without_page, with_card_data
 from .topics import Topic
 
 REPORT_TEXT_FEATURES = [
@@ -49,7 +49,7 @@ class ReportIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         reports = self.reports()
-        topic = Topic.objects.filter(slug=request.GET.get("topic", "")).first()
+        topic = Topic.objects.filter(slug=query_param(request, "topic")).first()
         if topic:
             reports = reports.filter(topics=topic)
         year = parse_year(request.GET.get("year", ""))

@@ -103,7 +103,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Third-party apps without their own default (wagtailnhsukfrontend) were migrated with AutoField; ours set
+# BigAutoField in their AppConfig.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache ------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""Listings cost the same number of database queries however many items they hold."""
+
+from http import HTTPStatus
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+import pytest
+
+from content.factories import (
+    ArticleIndexPageFactory,
+    ArticlePageFactory,
+    ImageFactory,
+    ReportIndexPageFactory,
+    ReportSummaryPageFactory,
+    TopicFactory,
+)
+from tests.content.helpers import soup
+
+pytestmark = pytest.mark.django_db
+
+FEW, MANY = 3, 30
+
+
+class Listings:
+    """A home page with a report index and an article index, each holding items with an image and two topics."""
+
+    def __init__(self, home_page):
+        self.report_index = ReportIndexPageFactory(parent=home_page)
+        self.article_index = ArticleIndexPageFactory(parent=home_page)
+        self.topics = [TopicFactory(name=name) for name in ["Maternity", "Medication safety", "Sepsis"]]
+        self.count = 0
+
+    def grow_to(self, count):
+        while self.count < count:
+            self.count += 1
+            topics = [self.topics[self.count % 3], self.topics[(self.count + 1) % 3]]
+            report = ReportSummaryPageFactory(
+                parent=self.report_index,
+                image=ImageFactory(file__width=64, file__height=36),
+                summary="Learning about patient safety.",
+            )
+            article = ArticlePageFactory(
+                parent=self.article_index,
+                image=ImageFactory(file__width=64, file__height=36),
+                teaser="News about patient safety.",
+            )
+            for page in [report, article]:
+                page.topics.set(topics)
+                page.save_revision().publish()
+
+
+def count_queries(client, url, data=None):
+    """Queries for one visitor's GET of `url`, after a first GET has made the image renditions it shows."""
+    assert client.get(url, data).status_code == HTTPStatus.OK
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, data)
+    assert response.status_code == HTTPStatus.OK
+    return len(queries)
+
+
+def test_listings_cost_the_same_queries_with_three_items_as_with_thirty(client, home_page):
+    site = Listings(home_page)
+    pages = {
+        "home page": ("/", None),
+        "report index": (site.report_index.url, None),
+        "report index, filtered, page 2": (site.report_index.url, {"topic": "sepsis", "page": "2"}),
+        "article index": (site.article_index.url, None),
+        "article index, filtered": (site.article_index.url, {"kind": "news", "topic": "maternity"}),
+        # Reports only: a page of results costs one query per page type shown, whatever the number of items.
+        "search results": ("/search/", {"q": "learning"}),
+    }
+
+    site.grow_to(FEW)
+    with_few = {name: count_queries(client, url, data) for name, (url, data) in pages.items()}
+    site.grow_to(MANY)
+    with_many = {name: count_queries(client, url, data) for name, (url, data) in pages.items()}
+
+    assert with_many == with_few
+    # The second count really was of fuller listings: a full page of ten cards, each with its picture.
+    cards = soup(client.get(site.report_index.url)).select("main .nhsuk-card")
+    assert len(cards) == 10
+    assert all(card.select_one("img.nhsuk-card__img") for card in cards)
