@@ -117,6 +117,8 @@ class HomePage(Page):
         "content.StandardPage",
         "content.ReportIndexPage",
         "content.ArticleIndexPage",
+        # Named, not imported: content stays independent of the learning apps.
+        "courses.CourseIndexPage",
     ]
     max_count = 1
 

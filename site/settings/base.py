@@ -24,6 +24,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "content.apps.ContentConfig",
+    "courses.apps.CoursesConfig",
     "wagtailnhsukfrontend",
     "wagtailnhsukfrontend.forms",
     "wagtailnhsukfrontend.settings",
@@ -215,3 +216,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Courses and payments ---------------------------------------------------------------------------------------------
+
+# Card payments need all three; without them the card option is hidden (never faked).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+COURSES_PAYMENT_ADAPTER = "courses.payments.StripePaymentAdapter"
+COURSES_PAYMENT_HOLD_MINUTES = int(os.environ.get("COURSES_PAYMENT_HOLD_MINUTES", "30"))
+COURSES_OFFER_HOURS = int(os.environ.get("COURSES_OFFER_HOURS", "48"))

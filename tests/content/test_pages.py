@@ -31,6 +31,7 @@ from content.models import (
     ReportSummaryPage,
     StandardPage,
 )
+from courses.models import CourseIndexPage
 from tests.conftest import make_site_home
 from tests.content.helpers import make_superuser, page_form, soup, texts
 
@@ -96,7 +97,7 @@ class TestWhereEachPageTypeGoes(PageTreeTestCase):
                 self.assertCanNotCreateAt(page_type, HomePage)
 
     def test_home_page_children(self):
-        self.assertAllowedSubpageTypes(HomePage, {StandardPage, ReportIndexPage, ArticleIndexPage})
+        self.assertAllowedSubpageTypes(HomePage, {StandardPage, ReportIndexPage, ArticleIndexPage, CourseIndexPage})
         self.assertCanNotCreateAt(HomePage, ReportSummaryPage)
         self.assertCanNotCreateAt(HomePage, ArticlePage)
 

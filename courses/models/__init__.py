@@ -1,0 +1,35 @@
+from .cohorts import Cohort, CohortSession
+from .eligibility import EligibilitySettings
+from .enrolments import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    SEAT_STATUSES,
+    CourseInterest,
+    Enrolment,
+    EnrolmentStatus,
+    FeeBand,
+    PaymentMethod,
+)
+from .pages import CourseFormat, CourseIndexPage, CoursePage, VatStatus
+from .payments import Payment, PaymentEvent, PaymentStatus
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "OPEN_STATUSES",
+    "SEAT_STATUSES",
+    "Cohort",
+    "CohortSession",
+    "CourseFormat",
+    "CourseIndexPage",
+    "CourseInterest",
+    "CoursePage",
+    "EligibilitySettings",
+    "Enrolment",
+    "EnrolmentStatus",
+    "FeeBand",
+    "Payment",
+    "PaymentEvent",
+    "PaymentMethod",
+    "PaymentStatus",
+    "VatStatus",
+]

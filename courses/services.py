@@ -1,0 +1,487 @@
+"""Enrolment, waiting lists, fee bands and payments: every write that the state machine in DESIGN.md allows.
+
+Seats are counted with the cohort row locked (select_for_update) inside a transaction, so concurrent requests can never
+overbook a cohort: confirmed enrolments, seats held for pending payments and open offers never exceed its capacity.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .emails import enrolment_email_send
+from .exceptions import EnrolmentError
+from .models import (
+    OPEN_STATUSES,
+    SEAT_STATUSES,
+    Cohort,
+    CourseInterest,
+    CoursePage,
+    Enrolment,
+    EnrolmentStatus,
+    FeeBand,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from .payments import get_payment_adapter
+from .selectors import cohort_seats_taken, fee_band_decide
+
+
+def hold_duration() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "COURSES_PAYMENT_HOLD_MINUTES", 30))
+
+
+def offer_duration() -> datetime.timedelta:
+    return datetime.timedelta(hours=getattr(settings, "COURSES_OFFER_HOURS", 48))
+
+
+def _lock_cohort(cohort: Cohort) -> Cohort:
+    return Cohort.objects.select_for_update().select_related("course").get(pk=cohort.pk)
+
+
+def _lock_enrolment(enrolment: Enrolment) -> Enrolment:
+    return Enrolment.objects.select_for_update().select_related("cohort", "cohort__course").get(pk=enrolment.pk)
+
+
+def _has_free_seat(cohort: Cohort) -> bool:
+    return cohort_seats_taken(cohort=cohort) < cohort.capacity
+
+
+def _check_payment_choice(*, course: CoursePage, payment_method: str | None, invoice: dict | None):
+    if payment_method == PaymentMethod.CARD:
+        if not get_payment_adapter().card_available():
+            raise EnrolmentError(_("Card payments are not available. Choose to be invoiced instead."), "no_card")
+    elif payment_method == PaymentMethod.INVOICE:
+        required = ["organisation", "billing_contact", "billing_email", "purchase_order"]
+        if not invoice or any(not str(invoice.get(name, "")).strip() for name in required):
+            raise EnrolmentError(
+                _("Give the organisation, billing contact, billing email and purchase-order number."), "invoice"
+            )
+    else:
+        raise EnrolmentError(_("Choose how you will pay: by card or by invoice."), "payment_method")
+
+
+def _start_payment(*, enrolment: Enrolment, payment_method: str, invoice: dict | None, now) -> Payment:
+    """Hold the seat for a paid place: a card hold expires; an invoice holds until paid or confirms at once."""
+    course = enrolment.cohort.course
+    enrolment.payment_method = payment_method
+    payment = Payment(
+        enrolment=enrolment,
+        method=payment_method,
+        amount_pence=enrolment.fee_pence,
+        vat_pence=course.vat_included_pence(enrolment.fee_pence),
+    )
+    if payment_method == PaymentMethod.INVOICE:
+        for name in ["organisation", "billing_contact", "billing_email", "purchase_order"]:
+            setattr(payment, name, str(invoice[name]).strip())
+        if course.invoices_confirm_on_request:
+            enrolment.status, enrolment.confirmed_at = EnrolmentStatus.CONFIRMED, now
+        else:
+            enrolment.status = EnrolmentStatus.AWAITING_PAYMENT
+        enrolment.hold_expires_at = None
+    else:
+        enrolment.status = EnrolmentStatus.AWAITING_PAYMENT
+        enrolment.hold_expires_at = now + hold_duration()
+    enrolment.offer_expires_at = None
+    enrolment.save()
+    payment.save()
+    return payment
+
+
+@transaction.atomic
+def enrolment_request(
+    *,
+    cohort: Cohort,
+    user,
+    declared_nhs_england_employer: bool,
+    employer: str = "",
+    payment_method: str | None = None,
+    invoice: dict | None = None,
+) -> Enrolment:
+    """Ask for a place: confirmed, held for payment, or on the waiting list, by fee band and free seats."""
+    now = timezone.now()
+    cohort = _lock_cohort(cohort)
+    if not cohort.is_open(now):
+        raise EnrolmentError(_("Enrolment for this cohort is closed."), "closed")
+    if Enrolment.objects.filter(
+        user=user, cohort=cohort, status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED]
+    ).exists():
+        raise EnrolmentError(_("You already have a place or a waiting-list entry on this cohort."), "duplicate")
+    decision = fee_band_decide(
+        user=user, course=cohort.course, declared_nhs_england_employer=declared_nhs_england_employer
+    )
+    if decision.band == FeeBand.EXTERNAL and decision.fee_pence > 0:
+        _check_payment_choice(course=cohort.course, payment_method=payment_method, invoice=invoice)
+    enrolment = Enrolment(
+        user=user,
+        cohort=cohort,
+        fee_band=decision.band,
+        fee_pence=decision.fee_pence,
+        fee_band_reason=decision.reason,
+        declared_nhs_england_employer=declared_nhs_england_employer,
+        employer=employer.strip(),
+    )
+    payment = None
+    if not _has_free_seat(cohort):
+        enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
+        if decision.band == FeeBand.EXTERNAL:
+            enrolment.payment_method = payment_method or ""
+    elif enrolment.fee_pence == 0:
+        enrolment.status, enrolment.confirmed_at = EnrolmentStatus.CONFIRMED, now
+    else:
+        enrolment.status = EnrolmentStatus.AWAITING_PAYMENT
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError as error:
+        raise EnrolmentError(
+            _("You already have a place or a waiting-list entry on this cohort."), "duplicate"
+        ) from error
+    if enrolment.status == EnrolmentStatus.AWAITING_PAYMENT:
+        payment = _start_payment(enrolment=enrolment, payment_method=payment_method, invoice=invoice, now=now)
+    _notify_new_state(enrolment, payment)
+    return enrolment
+
+
+def _notify_new_state(enrolment: Enrolment, payment: Payment | None = None):
+    if enrolment.status == EnrolmentStatus.CONFIRMED:
+        enrolment_email_send(kind="confirmed", enrolment=enrolment)
+    elif enrolment.status == EnrolmentStatus.WAITLISTED:
+        enrolment_email_send(kind="waitlisted", enrolment=enrolment)
+    if payment is not None and payment.method == PaymentMethod.INVOICE:
+        enrolment_email_send(kind="invoice_requested", enrolment=enrolment, payment=payment)
+
+
+def _offer_next(cohort: Cohort, now=None) -> list[Enrolment]:
+    """Offer free seats to the front of the waiting list, in order. The cohort must be locked by the caller."""
+    now = now or timezone.now()
+    offered = []
+    free = cohort.capacity - cohort_seats_taken(cohort=cohort)
+    if free <= 0 or cohort.has_started():
+        return offered
+    queue = cohort.enrolments.filter(status=EnrolmentStatus.WAITLISTED).order_by("waitlisted_at", "pk")[:free]
+    for enrolment in queue:
+        enrolment.status = EnrolmentStatus.OFFERED
+        enrolment.offer_expires_at = now + offer_duration()
+        enrolment.save(update_fields=["status", "offer_expires_at"])
+        enrolment_email_send(kind="offered", enrolment=enrolment)
+        offered.append(enrolment)
+    return offered
+
+
+@transaction.atomic
+def cohort_offer_free_seats(*, cohort: Cohort) -> list[Enrolment]:
+    """After capacity grows or a seat is freed outside the services: offer what is free to those waiting."""
+    return _offer_next(_lock_cohort(cohort))
+
+
+def enrolment_withdraw(*, enrolment: Enrolment, user) -> Enrolment:
+    """The learner withdraws before the cohort starts; a card payment inside the refund window is refunded."""
+    with transaction.atomic():
+        cohort = _lock_cohort(enrolment.cohort)
+        enrolment = _lock_enrolment(enrolment)
+        if enrolment.user_id != user.pk:
+            raise EnrolmentError(_("That enrolment is not yours."), "not_yours")
+        if enrolment.status not in OPEN_STATUSES:
+            raise EnrolmentError(_("This enrolment can no longer be withdrawn."), "not_open")
+        if cohort.has_started():
+            raise EnrolmentError(_("The cohort has started: contact the course team to leave it."), "started")
+        _end(enrolment, EnrolmentStatus.WITHDRAWN)
+        _offer_next(cohort)
+        refundable = _refundable_payment(enrolment)
+    enrolment_email_send(kind="withdrawn", enrolment=enrolment)
+    if refundable is not None:
+        payment_refund(payment=refundable)
+    return enrolment
+
+
+def _end(enrolment: Enrolment, status: str, now=None):
+    enrolment.status = status
+    enrolment.ended_at = now or timezone.now()
+    enrolment.hold_expires_at = enrolment.offer_expires_at = None
+    enrolment.save(update_fields=["status", "ended_at", "hold_expires_at", "offer_expires_at"])
+    enrolment.payments.filter(status=PaymentStatus.PENDING).update(status=PaymentStatus.CANCELLED)
+
+
+def _refundable_payment(enrolment: Enrolment) -> Payment | None:
+    window = datetime.timedelta(days=enrolment.cohort.course.refund_window_days)
+    return (
+        enrolment.payments.filter(
+            method=PaymentMethod.CARD, status=PaymentStatus.PAID, paid_at__gte=timezone.now() - window
+        )
+        .exclude(provider_payment_id="")
+        .first()
+    )
+
+
+@transaction.atomic
+def enrolment_cancel(*, enrolment: Enrolment, by_user=None) -> Enrolment:
+    """An administrator cancels an open enrolment; its seat goes to the next person waiting."""
+    cohort = _lock_cohort(enrolment.cohort)
+    enrolment = _lock_enrolment(enrolment)
+    if enrolment.status not in OPEN_STATUSES:
+        raise EnrolmentError(_("Only an open enrolment can be cancelled."), "not_open")
+    _end(enrolment, EnrolmentStatus.CANCELLED)
+    _offer_next(cohort)
+    return enrolment
+
+
+def offer_accept(*, enrolment: Enrolment, user, payment_method: str | None = None, invoice: dict | None = None):
+    with transaction.atomic():
+        _lock_cohort(enrolment.cohort)
+        enrolment = _lock_enrolment(enrolment)
+        now = timezone.now()
+        if enrolment.user_id != user.pk:
+            raise EnrolmentError(_("That enrolment is not yours."), "not_yours")
+        if enrolment.status != EnrolmentStatus.OFFERED:
+            raise EnrolmentError(_("There is no open offer on this enrolment."), "no_offer")
+        if enrolment.offer_expires_at and enrolment.offer_expires_at <= now:
+            raise EnrolmentError(
+                _("Sorry, this offer has expired and the place has passed to the next person."), "expired"
+            )
+        payment = None
+        if enrolment.fee_pence == 0:
+            enrolment.status, enrolment.confirmed_at, enrolment.offer_expires_at = EnrolmentStatus.CONFIRMED, now, None
+            enrolment.save()
+        else:
+            _check_payment_choice(course=enrolment.cohort.course, payment_method=payment_method, invoice=invoice)
+            payment = _start_payment(enrolment=enrolment, payment_method=payment_method, invoice=invoice, now=now)
+    _notify_new_state(enrolment, payment)
+    return enrolment
+
+
+def offer_decline(*, enrolment: Enrolment, user) -> Enrolment:
+    with transaction.atomic():
+        cohort = _lock_cohort(enrolment.cohort)
+        enrolment = _lock_enrolment(enrolment)
+        if enrolment.user_id != user.pk:
+            raise EnrolmentError(_("That enrolment is not yours."), "not_yours")
+        if enrolment.status != EnrolmentStatus.OFFERED:
+            raise EnrolmentError(_("There is no open offer on this enrolment."), "no_offer")
+        _end(enrolment, EnrolmentStatus.WITHDRAWN)
+        _offer_next(cohort)
+    enrolment_email_send(kind="withdrawn", enrolment=enrolment)
+    return enrolment
+
+
+def enrolments_expire(*, now=None) -> dict:
+    """Release seats whose payment hold or offer has expired, and pass them on. Run by the worker or cron."""
+    now = now or timezone.now()
+    counts = {"holds": 0, "offers": 0}
+    expired = Enrolment.objects.filter(
+        status=EnrolmentStatus.AWAITING_PAYMENT, hold_expires_at__lte=now
+    ) | Enrolment.objects.filter(status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now)
+    for cohort_id in sorted(set(expired.values_list("cohort_id", flat=True))):
+        with transaction.atomic():
+            cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+            for enrolment in cohort.enrolments.select_for_update().filter(
+                status=EnrolmentStatus.AWAITING_PAYMENT, hold_expires_at__lte=now
+            ):
+                _end(enrolment, EnrolmentStatus.CANCELLED, now)
+                enrolment.payments.filter(status=PaymentStatus.CANCELLED, method=PaymentMethod.CARD).update(
+                    status=PaymentStatus.EXPIRED
+                )
+                counts["holds"] += 1
+            for enrolment in cohort.enrolments.select_for_update().filter(
+                status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
+            ):
+                _end(enrolment, EnrolmentStatus.CANCELLED, now)
+                counts["offers"] += 1
+            _offer_next(cohort, now)
+    return counts
+
+
+def enrolment_transfer(*, enrolment: Enrolment, to_cohort: Cohort, by_user, as_admin: bool = False) -> Enrolment:
+    """Move a place to another cohort of the same course, keeping its band and payments."""
+    with transaction.atomic():
+        cohorts = {
+            c.pk: c
+            for c in Cohort.objects.select_for_update().filter(pk__in=sorted({enrolment.cohort_id, to_cohort.pk}))
+        }
+        source, target = cohorts[enrolment.cohort_id], cohorts[to_cohort.pk]
+        enrolment = _lock_enrolment(enrolment)
+        if not as_admin:
+            if enrolment.user_id != by_user.pk:
+                raise EnrolmentError(_("That enrolment is not yours."), "not_yours")
+            if source.has_started() or target.has_started():
+                raise EnrolmentError(_("Transfers close when either cohort starts."), "started")
+        if target.pk == source.pk:
+            raise EnrolmentError(_("Choose a different cohort."), "same")
+        if target.course_id != source.course_id:
+            raise EnrolmentError(_("You can only transfer to another cohort of the same course."), "other_course")
+        if enrolment.status not in [EnrolmentStatus.CONFIRMED, EnrolmentStatus.AWAITING_PAYMENT]:
+            raise EnrolmentError(_("Only a confirmed or held place can be transferred."), "not_transferable")
+        if Enrolment.objects.filter(
+            user=enrolment.user, cohort=target, status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED]
+        ).exists():
+            raise EnrolmentError(_("You already have a place or a waiting-list entry on that cohort."), "duplicate")
+        if not _has_free_seat(target):
+            raise EnrolmentError(_("Sorry, that cohort has no places left."), "full")
+        moved = Enrolment.objects.create(
+            user=enrolment.user,
+            cohort=target,
+            status=enrolment.status,
+            fee_band=enrolment.fee_band,
+            fee_pence=enrolment.fee_pence,
+            fee_band_reason=enrolment.fee_band_reason,
+            band_override_reason=enrolment.band_override_reason,
+            band_overridden_by=enrolment.band_overridden_by,
+            band_overridden_at=enrolment.band_overridden_at,
+            declared_nhs_england_employer=enrolment.declared_nhs_england_employer,
+            employer=enrolment.employer,
+            payment_method=enrolment.payment_method,
+            hold_expires_at=enrolment.hold_expires_at,
+            confirmed_at=enrolment.confirmed_at,
+            transferred_from=enrolment,
+        )
+        enrolment.payments.update(enrolment=moved)
+        _end(enrolment, EnrolmentStatus.CANCELLED)
+        _offer_next(source)
+    if moved.status == EnrolmentStatus.CONFIRMED:
+        enrolment_email_send(kind="confirmed", enrolment=moved)
+    return moved
+
+
+def _next_receipt_number(payment: Payment) -> str:
+    return f"RCP-{timezone.localdate():%Y}-{payment.pk:06d}"
+
+
+def _payment_paid(payment: Payment, *, now=None, by_user=None, provider_payment_id: str = "") -> bool:
+    """Mark a pending payment paid and confirm its enrolment. Returns False (and changes nothing) if already done."""
+    now = now or timezone.now()
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == PaymentStatus.PAID:
+        return False
+    enrolment = _lock_enrolment(payment.enrolment)
+    payment.status, payment.paid_at = PaymentStatus.PAID, now
+    payment.receipt_number = _next_receipt_number(payment)
+    payment.marked_paid_by = by_user
+    if provider_payment_id:
+        payment.provider_payment_id = provider_payment_id
+    payment.save()
+    if enrolment.status in [EnrolmentStatus.AWAITING_PAYMENT, EnrolmentStatus.CANCELLED]:
+        # A card paid after its hold expired still confirms when a seat is free; otherwise it is refunded below.
+        if enrolment.status == EnrolmentStatus.CANCELLED:
+            cohort = _lock_cohort(enrolment.cohort)
+            if (
+                not _has_free_seat(cohort)
+                or Enrolment.objects.filter(
+                    user=enrolment.user, cohort=cohort, status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED]
+                ).exists()
+            ):
+                transaction.on_commit(lambda: payment_refund(payment=payment))
+                return True
+        enrolment.status, enrolment.confirmed_at, enrolment.hold_expires_at = EnrolmentStatus.CONFIRMED, now, None
+        enrolment.ended_at = None
+        enrolment.save()
+        transaction.on_commit(lambda: enrolment_email_send(kind="confirmed", enrolment=enrolment))
+    transaction.on_commit(lambda: enrolment_email_send(kind="payment_received", enrolment=enrolment, payment=payment))
+    return True
+
+
+@transaction.atomic
+def invoice_mark_paid(*, payment: Payment, by_user) -> Payment:
+    if payment.method != PaymentMethod.INVOICE:
+        raise EnrolmentError(_("Only invoices are marked paid by hand."), "not_invoice")
+    if payment.status not in [PaymentStatus.PENDING, PaymentStatus.PAID]:
+        raise EnrolmentError(_("This invoice was cancelled."), "cancelled")
+    _payment_paid(payment, by_user=by_user)
+    payment.refresh_from_db()
+    return payment
+
+
+@transaction.atomic
+def fee_band_override(*, enrolment: Enrolment, band: str, reason: str, by_user) -> Enrolment:
+    if not reason.strip():
+        raise EnrolmentError(_("Give a reason for the override."), "reason")
+    if band not in FeeBand.values:
+        raise EnrolmentError(_("Choose a fee band."), "band")
+    enrolment = _lock_enrolment(enrolment)
+    enrolment.fee_band = band
+    enrolment.fee_pence = 0 if band == FeeBand.FREE else enrolment.cohort.course.external_fee_pence
+    enrolment.band_override_reason = reason.strip()
+    enrolment.band_overridden_by = by_user
+    enrolment.band_overridden_at = timezone.now()
+    if band == FeeBand.FREE and enrolment.status == EnrolmentStatus.AWAITING_PAYMENT:
+        enrolment.payments.filter(status=PaymentStatus.PENDING).update(status=PaymentStatus.CANCELLED)
+        enrolment.status, enrolment.confirmed_at, enrolment.hold_expires_at = (
+            EnrolmentStatus.CONFIRMED,
+            timezone.now(),
+            None,
+        )
+        transaction.on_commit(lambda: enrolment_email_send(kind="confirmed", enrolment=enrolment))
+    enrolment.save()
+    return enrolment
+
+
+def payment_checkout_start(*, enrolment: Enrolment, user, success_url: str, cancel_url: str) -> str:
+    """Create (or reuse) the Stripe Checkout Session for a held card place and return its URL."""
+    with transaction.atomic():
+        enrolment = _lock_enrolment(enrolment)
+        if enrolment.user_id != user.pk:
+            raise EnrolmentError(_("That enrolment is not yours."), "not_yours")
+        if enrolment.status != EnrolmentStatus.AWAITING_PAYMENT or enrolment.payment_method != PaymentMethod.CARD:
+            raise EnrolmentError(_("There is nothing to pay by card on this enrolment."), "nothing_to_pay")
+        if enrolment.hold_expires_at and enrolment.hold_expires_at <= timezone.now():
+            raise EnrolmentError(_("Your seat hold has expired. Enrol again if places are left."), "expired")
+        payment = enrolment.payments.filter(method=PaymentMethod.CARD, status=PaymentStatus.PENDING).first()
+        if payment is None:
+            payment = Payment.objects.create(
+                enrolment=enrolment,
+                method=PaymentMethod.CARD,
+                amount_pence=enrolment.fee_pence,
+                vat_pence=enrolment.cohort.course.vat_included_pence(enrolment.fee_pence),
+            )
+        if payment.checkout_url:
+            return payment.checkout_url
+    # The provider call happens outside the transaction: a timeout leaves the payment pending and retryable.
+    session = get_payment_adapter().create_checkout(
+        payment=payment, success_url=success_url, cancel_url=cancel_url, expires_at=enrolment.hold_expires_at
+    )
+    Payment.objects.filter(pk=payment.pk).update(provider_session_id=session.id, checkout_url=session.url)
+    return session.url
+
+
+def payment_refund(*, payment: Payment) -> Payment:
+    """Refund a paid card payment through the provider and record it."""
+    if payment.status == PaymentStatus.REFUNDED or not payment.provider_payment_id:
+        return payment
+    refund = get_payment_adapter().refund(payment=payment)
+    Payment.objects.filter(pk=payment.pk).update(
+        status=PaymentStatus.REFUNDED,
+        refunded_pence=payment.amount_pence,
+        refunded_at=timezone.now(),
+        provider_refund_id=refund.id,
+    )
+    payment.refresh_from_db()
+    enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment)
+    return payment
+
+
+@transaction.atomic
+def interest_register(*, user, course: CoursePage) -> CourseInterest:
+    interest, _created = CourseInterest.objects.get_or_create(user=user, course=course, notified_at=None)
+    return interest
+
+
+def interests_notify_opened(*, now=None) -> int:
+    """Email learners who asked to hear when a cohort of their course opens; each hears once."""
+    now = now or timezone.now()
+    sent = 0
+    for interest in CourseInterest.objects.filter(notified_at__isnull=True).select_related("course", "user"):
+        cohort = (
+            interest.course.cohorts.filter(enrolment_opens_at__lte=now, enrolment_closes_at__gt=now)
+            .order_by("starts_on")
+            .first()
+        )
+        if cohort is None:
+            continue
+        with transaction.atomic():
+            updated = CourseInterest.objects.filter(pk=interest.pk, notified_at__isnull=True).update(notified_at=now)
+        if updated:
+            enrolment_email_send(kind="cohort_opened", user=interest.user, cohort=cohort)
+            sent += 1
+    return sent
