@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nhsuk_forms import NHSUKFormMixin
+
 from .models import Profile
 from .services import profile_get_or_create
 
@@ -22,7 +24,7 @@ class SignupForm(forms.Form):
         profile_get_or_create(user=user)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(NHSUKFormMixin, forms.ModelForm):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=200,

@@ -78,3 +78,14 @@ def test_production_collectstatic_succeeds(tmp_path):
     manifest = (tmp_path / "static" / "staticfiles.json").read_text()
     assert "wagtailnhsukfrontend/css/nhsuk-frontend-10.4.2.min.css" in manifest
     assert "js/site.js" in manifest
+
+
+def test_editors_settings_menu_edits_the_main_navigation(client, home_page):
+    from tests.content.helpers import make_superuser
+
+    client.force_login(make_superuser())
+
+    response = client.get("/admin/settings/content/navigationsettings/", follow=True)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Main navigation" in response.text
