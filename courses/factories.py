@@ -62,6 +62,8 @@ class CohortSessionFactory(DjangoModelFactory):
     date = factory.LazyAttribute(lambda obj: obj.cohort.starts_on)
     start_time = datetime.time(9, 30)
     end_time = datetime.time(12, 30)
+    # As the admin's inline panel saves them; without it PostgreSQL returns sessions in no particular order.
+    sort_order = factory.Sequence(lambda n: n)
 
     class Meta:
         model = CohortSession

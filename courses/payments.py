@@ -23,6 +23,10 @@ class WebhookSignatureError(Exception):
     """The webhook's signature did not verify: the request is refused and nothing changes."""
 
 
+class PaymentProviderError(Exception):
+    """The provider could not be reached or refused the call (a timeout, an outage); the caller may try again."""
+
+
 class StripePaymentAdapter:
     """Card payments through Stripe Checkout; the card option exists only when the keys are configured."""
 
@@ -61,16 +65,27 @@ class StripePaymentAdapter:
             # if a seat is free, and is refunded if not (services._payment_paid).
             earliest = timezone.now() + datetime.timedelta(minutes=31)
             params["expires_at"] = int(max(expires_at, earliest).timestamp())
-        session = self.client().v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"checkout-{payment.pk}"}
-        )
+        import stripe
+
+        # The key covers the client's own retries of this call. It names expires_at because Stripe refuses a key reused
+        # with different parameters, and a retry after a timeout computes a later expiry.
+        key = f"checkout-{payment.pk}-{params.get('expires_at', '')}"
+        try:
+            session = self.client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
+        except stripe.StripeError as error:
+            raise PaymentProviderError(str(error)) from error
         return CheckoutSession(id=session.id, url=session.url)
 
     def refund(self, *, payment) -> Refund:
-        refund = self.client().v1.refunds.create(
-            params={"payment_intent": payment.provider_payment_id},
-            options={"idempotency_key": f"refund-{payment.pk}"},
-        )
+        import stripe
+
+        try:
+            refund = self.client().v1.refunds.create(
+                params={"payment_intent": payment.provider_payment_id},
+                options={"idempotency_key": f"refund-{payment.pk}"},
+            )
+        except stripe.StripeError as error:
+            raise PaymentProviderError(str(error)) from error
         return Refund(id=refund.id)
 
     def parse_webhook(self, *, payload: bytes, signature: str) -> dict:

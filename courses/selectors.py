@@ -41,13 +41,16 @@ class FeeDecision:
     has_nhs_email: bool
 
 
-def user_nhs_england_email(*, user) -> str | None:
-    """The learner's first verified address on an NHS England domain, if any."""
-    settings_ = EligibilitySettings.load()
+def _verified_email_on(*, user, domain_test) -> str | None:
     for address in EmailAddress.objects.filter(user=user, verified=True).order_by("-primary", "pk"):
-        if settings_.is_nhs_england_domain(address.email.rsplit("@", 1)[-1]):
+        if domain_test(address.email.rsplit("@", 1)[-1]):
             return address.email
     return None
+
+
+def user_nhs_england_email(*, user) -> str | None:
+    """The learner's first verified address on an NHS England domain, if any."""
+    return _verified_email_on(user=user, domain_test=EligibilitySettings.load().is_nhs_england_domain)
 
 
 def fee_band_decide(*, user, course: CoursePage, declared_nhs_england_employer: bool) -> FeeDecision:
@@ -62,8 +65,16 @@ def fee_band_decide(*, user, course: CoursePage, declared_nhs_england_employer: 
             % {"email": nhs_email},
             True,
         )
+    excluded_email = (
+        None if nhs_email else _verified_email_on(user=user, domain_test=EligibilitySettings.load().is_excluded_domain)
+    )
     if nhs_email:
         reason = _("The fee applies because you have not said that you work for an NHS organisation in England.")
+    elif excluded_email:
+        reason = _(
+            "The fee applies because free places are funded for NHS staff in England, and your verified email "
+            "%(email)s is on the domain of a health service outside England, not an NHS England domain."
+        ) % {"email": excluded_email}
     elif (
         EmailAddress.objects.filter(user=user, verified=False).exists()
         and not EmailAddress.objects.filter(user=user, verified=True).exists()

@@ -5,6 +5,7 @@ overbook a cohort: confirmed enrolments, seats held for pending payments and ope
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,8 +27,10 @@ from .models import (
     PaymentMethod,
     PaymentStatus,
 )
-from .payments import get_payment_adapter
+from .payments import PaymentProviderError, get_payment_adapter
 from .selectors import cohort_seats_taken, fee_band_decide
+
+logger = logging.getLogger(__name__)
 
 
 def hold_duration() -> datetime.timedelta:
@@ -39,11 +42,16 @@ def offer_duration() -> datetime.timedelta:
 
 
 def _lock_cohort(cohort: Cohort) -> Cohort:
-    return Cohort.objects.select_for_update().select_related("course").get(pk=cohort.pk)
+    # of=("self",): lock the cohort row only, not the joined course page that editors revise and publish.
+    return Cohort.objects.select_for_update(of=("self",)).select_related("course").get(pk=cohort.pk)
 
 
 def _lock_enrolment(enrolment: Enrolment) -> Enrolment:
-    return Enrolment.objects.select_for_update().select_related("cohort", "cohort__course").get(pk=enrolment.pk)
+    return (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("cohort", "cohort__course")
+        .get(pk=enrolment.pk)
+    )
 
 
 def _has_free_seat(cohort: Cohort) -> bool:
@@ -102,8 +110,10 @@ def enrolment_request(
     invoice: dict | None = None,
 ) -> Enrolment:
     """Ask for a place: confirmed, held for payment, or on the waiting list, by fee band and free seats."""
-    now = timezone.now()
     cohort = _lock_cohort(cohort)
+    # The time is read once the lock is held, so that the waiting list (ordered by it) is in the order requests are
+    # served, and a position once shown never gets worse.
+    now = timezone.now()
     if not cohort.is_open(now):
         raise EnrolmentError(_("Enrolment for this cohort is closed."), "closed")
     if Enrolment.objects.filter(
@@ -113,8 +123,6 @@ def enrolment_request(
     decision = fee_band_decide(
         user=user, course=cohort.course, declared_nhs_england_employer=declared_nhs_england_employer
     )
-    if decision.band == FeeBand.EXTERNAL and decision.fee_pence > 0:
-        _check_payment_choice(course=cohort.course, payment_method=payment_method, invoice=invoice)
     enrolment = Enrolment(
         user=user,
         cohort=cohort,
@@ -126,12 +134,12 @@ def enrolment_request(
     )
     payment = None
     if not _has_free_seat(cohort):
+        # How to pay is asked for when a place is offered, not now: nobody pays to join a waiting list.
         enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
-        if decision.band == FeeBand.EXTERNAL:
-            enrolment.payment_method = payment_method or ""
     elif enrolment.fee_pence == 0:
         enrolment.status, enrolment.confirmed_at = EnrolmentStatus.CONFIRMED, now
     else:
+        _check_payment_choice(course=cohort.course, payment_method=payment_method, invoice=invoice)
         enrolment.status = EnrolmentStatus.AWAITING_PAYMENT
     try:
         with transaction.atomic():
@@ -194,7 +202,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, user) -> Enrolment:
         refundable = _refundable_payment(enrolment)
     enrolment_email_send(kind="withdrawn", enrolment=enrolment)
     if refundable is not None:
-        payment_refund(payment=refundable)
+        _refund_or_log(refundable)
     return enrolment
 
 
@@ -267,6 +275,14 @@ def offer_decline(*, enrolment: Enrolment, user) -> Enrolment:
     return enrolment
 
 
+def _hold_release(enrolment: Enrolment, now):
+    """End a lapsed payment hold: the place is cancelled and its card payment expires (a late payment may still confirm)."""
+    _end(enrolment, EnrolmentStatus.CANCELLED, now)
+    enrolment.payments.filter(status=PaymentStatus.CANCELLED, method=PaymentMethod.CARD).update(
+        status=PaymentStatus.EXPIRED
+    )
+
+
 def enrolments_expire(*, now=None) -> dict:
     """Release seats whose payment hold or offer has expired, and pass them on. Run by the worker or cron."""
     now = now or timezone.now()
@@ -280,10 +296,7 @@ def enrolments_expire(*, now=None) -> dict:
             for enrolment in cohort.enrolments.select_for_update().filter(
                 status=EnrolmentStatus.AWAITING_PAYMENT, hold_expires_at__lte=now
             ):
-                _end(enrolment, EnrolmentStatus.CANCELLED, now)
-                enrolment.payments.filter(status=PaymentStatus.CANCELLED, method=PaymentMethod.CARD).update(
-                    status=PaymentStatus.EXPIRED
-                )
+                _hold_release(enrolment, now)
                 counts["holds"] += 1
             for enrolment in cohort.enrolments.select_for_update().filter(
                 status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now
@@ -350,11 +363,16 @@ def _next_receipt_number(payment: Payment) -> str:
 
 
 def _payment_paid(payment: Payment, *, now=None, by_user=None, provider_payment_id: str = "") -> bool:
-    """Mark a pending payment paid and confirm its enrolment. Returns False (and changes nothing) if already done."""
+    """Mark a payment paid and confirm its enrolment. Returns False (and changes nothing) if already done.
+
+    A card payment that can no longer buy its place (the learner withdrew, the place was cancelled, made free or already
+    paid for, or the hold lapsed and the seat has gone) is refunded once the transaction commits.
+    """
     now = now or timezone.now()
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status == PaymentStatus.PAID:
+    if payment.status in [PaymentStatus.PAID, PaymentStatus.REFUNDED]:
         return False
+    was = payment.status
     enrolment = _lock_enrolment(payment.enrolment)
     payment.status, payment.paid_at = PaymentStatus.PAID, now
     payment.receipt_number = _next_receipt_number(payment)
@@ -362,18 +380,20 @@ def _payment_paid(payment: Payment, *, now=None, by_user=None, provider_payment_
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id
     payment.save()
-    if enrolment.status in [EnrolmentStatus.AWAITING_PAYMENT, EnrolmentStatus.CANCELLED]:
-        # A card paid after its hold expired still confirms when a seat is free; otherwise it is refunded below.
-        if enrolment.status == EnrolmentStatus.CANCELLED:
-            cohort = _lock_cohort(enrolment.cohort)
-            if (
-                not _has_free_seat(cohort)
-                or Enrolment.objects.filter(
-                    user=enrolment.user, cohort=cohort, status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED]
-                ).exists()
-            ):
-                transaction.on_commit(lambda: payment_refund(payment=payment))
-                return True
+    confirm = enrolment.status == EnrolmentStatus.AWAITING_PAYMENT and was == PaymentStatus.PENDING
+    if enrolment.status == EnrolmentStatus.CANCELLED and was == PaymentStatus.EXPIRED:
+        # A card paid after its hold expired still confirms when a seat is free.
+        cohort = _lock_cohort(enrolment.cohort)
+        confirm = (
+            _has_free_seat(cohort)
+            and not Enrolment.objects.filter(
+                user=enrolment.user, cohort=cohort, status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED]
+            ).exists()
+        )
+    if not confirm and payment.method == PaymentMethod.CARD:
+        transaction.on_commit(lambda: _refund_or_log(payment))
+        return True
+    if confirm:
         enrolment.status, enrolment.confirmed_at, enrolment.hold_expires_at = EnrolmentStatus.CONFIRMED, now, None
         enrolment.ended_at = None
         enrolment.save()
@@ -383,12 +403,68 @@ def _payment_paid(payment: Payment, *, now=None, by_user=None, provider_payment_
 
 
 @transaction.atomic
+def payment_checkout_completed(*, payment: Payment, provider_payment_id: str) -> bool:
+    """Stripe reports the Checkout Session paid: confirm the place, or refund if it can no longer be had."""
+    # The cohort first, in the same order as the other services, as a late payment may take a freed seat.
+    _lock_cohort(Enrolment.objects.select_related("cohort").get(payments=payment).cohort)
+    paid = _payment_paid(payment, provider_payment_id=provider_payment_id)
+    if not paid:
+        payment.refresh_from_db()
+        if provider_payment_id and provider_payment_id != payment.provider_payment_id:
+            logger.error(
+                "Payment %s was paid twice (%s and %s): refund the second in Stripe.",
+                payment.pk,
+                payment.provider_payment_id,
+                provider_payment_id,
+            )
+    return paid
+
+
+@transaction.atomic
+def payment_checkout_expired(*, payment: Payment, now=None) -> bool:
+    """Stripe reports the Checkout Session expired unpaid: release the held seat now and offer it to the next person."""
+    now = now or timezone.now()
+    cohort = _lock_cohort(Enrolment.objects.select_related("cohort").get(payments=payment).cohort)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.PENDING:
+        return False
+    enrolment = _lock_enrolment(payment.enrolment)
+    if enrolment.status == EnrolmentStatus.AWAITING_PAYMENT:
+        _hold_release(enrolment, now)
+        _offer_next(cohort, now)
+    else:
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.EXPIRED)
+    return True
+
+
+@transaction.atomic
+def payment_refund_record(*, payment: Payment, refunded_pence: int, provider_refund_id: str = "", now=None) -> bool:
+    """Record a refund the provider reports (one made in the Stripe dashboard, say) once, and tell the learner."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == PaymentStatus.REFUNDED or refunded_pence <= payment.refunded_pence:
+        return False
+    payment.refunded_pence = min(refunded_pence, payment.amount_pence)
+    payment.refunded_at = now or timezone.now()
+    if payment.refunded_pence >= payment.amount_pence:
+        payment.status = PaymentStatus.REFUNDED
+    if provider_refund_id and not payment.provider_refund_id:
+        payment.provider_refund_id = provider_refund_id
+    payment.save(update_fields=["status", "refunded_pence", "refunded_at", "provider_refund_id"])
+    transaction.on_commit(lambda: enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment))
+    return True
+
+
+@transaction.atomic
 def invoice_mark_paid(*, payment: Payment, by_user) -> Payment:
-    if payment.method != PaymentMethod.INVOICE:
+    # The cohort first, then the payment, in the order the other services lock (a withdrawal locks the cohort and the
+    # enrolment, then cancels the payment), so that the two at once cannot deadlock; the checks read the locked row.
+    _lock_cohort(Enrolment.objects.select_related("cohort").get(payments=payment).cohort)
+    current = Payment.objects.select_for_update().get(pk=payment.pk)
+    if current.method != PaymentMethod.INVOICE:
         raise EnrolmentError(_("Only invoices are marked paid by hand."), "not_invoice")
-    if payment.status not in [PaymentStatus.PENDING, PaymentStatus.PAID]:
+    if current.status not in [PaymentStatus.PENDING, PaymentStatus.PAID]:
         raise EnrolmentError(_("This invoice was cancelled."), "cancelled")
-    _payment_paid(payment, by_user=by_user)
+    _payment_paid(current, by_user=by_user)
     payment.refresh_from_db()
     return payment
 
@@ -399,6 +475,7 @@ def fee_band_override(*, enrolment: Enrolment, band: str, reason: str, by_user) 
         raise EnrolmentError(_("Give a reason for the override."), "reason")
     if band not in FeeBand.values:
         raise EnrolmentError(_("Choose a fee band."), "band")
+    _lock_cohort(enrolment.cohort)  # the cohort first, as every service locks, so that this cannot deadlock
     enrolment = _lock_enrolment(enrolment)
     enrolment.fee_band = band
     enrolment.fee_pence = 0 if band == FeeBand.FREE else enrolment.cohort.course.external_fee_pence
@@ -438,11 +515,25 @@ def payment_checkout_start(*, enrolment: Enrolment, user, success_url: str, canc
         if payment.checkout_url:
             return payment.checkout_url
     # The provider call happens outside the transaction: a timeout leaves the payment pending and retryable.
-    session = get_payment_adapter().create_checkout(
-        payment=payment, success_url=success_url, cancel_url=cancel_url, expires_at=enrolment.hold_expires_at
-    )
+    try:
+        session = get_payment_adapter().create_checkout(
+            payment=payment, success_url=success_url, cancel_url=cancel_url, expires_at=enrolment.hold_expires_at
+        )
+    except PaymentProviderError as error:
+        logger.warning("Could not start a Checkout Session for payment %s: %s", payment.pk, error)
+        raise EnrolmentError(
+            _("We could not reach the card payment service. Your place is still held: please try again."), "provider"
+        ) from error
     Payment.objects.filter(pk=payment.pk).update(provider_session_id=session.id, checkout_url=session.url)
     return session.url
+
+
+def _refund_or_log(payment: Payment):
+    """Refund after the place is already given up: a provider failure is logged for staff, not shown as an error."""
+    try:
+        payment_refund(payment=payment)
+    except PaymentProviderError:
+        logger.exception("Refund of payment %s failed; it stays paid until staff refund it.", payment.pk)
 
 
 def payment_refund(*, payment: Payment) -> Payment:

@@ -49,8 +49,12 @@ class EligibilitySettings(BaseGenericSetting):
     class Meta:
         verbose_name = _("NHS eligibility")
 
-    def is_nhs_england_domain(self, domain: str) -> bool:
+    def is_excluded_domain(self, domain: str) -> bool:
         domain = domain.lower().strip()
-        if any(domain_matches(domain, pattern) for pattern in parse_domains(self.excluded_domains)):
+        return any(domain_matches(domain, pattern) for pattern in parse_domains(self.excluded_domains))
+
+    def is_nhs_england_domain(self, domain: str) -> bool:
+        if self.is_excluded_domain(domain):
             return False
+        domain = domain.lower().strip()
         return any(domain_matches(domain, pattern) for pattern in parse_domains(self.allowed_domains))
