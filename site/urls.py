@@ -12,7 +12,9 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("payments/", include("courses.webhook_urls")),
     path("", include("content.urls")),
+    path("", include("courses.urls")),
 ]
 
 if settings.DEBUG:
