@@ -9,6 +9,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from wagtail import hooks
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, Site
@@ -245,4 +246,7 @@ def build_demo():
         ]
         nav.save()
     build_accounts()
+    # Other apps add their demo content here (courses adds the catalogue) without content importing them.
+    for fn in hooks.get_hooks("build_demo_content"):
+        fn(home)
     return home
