@@ -1,14 +1,28 @@
 """Forms for the course administrators' screens in the Wagtail admin."""
 
+import csv
+import io
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput
 
-from .models import Cohort, Enrolment, FeeBand
-from .selectors import cohort_seats_taken, cohorts_with_places
+from .models import (
+    Attendance,
+    AttendanceMark,
+    Cohort,
+    CoursePage,
+    Enrolment,
+    EnrolmentStatus,
+    FeeBand,
+    MessageAudience,
+)
+from .selectors import ROSTER_STATUSES, cohort_seats_taken, cohorts_with_places
+from .services import BulkRow
 
 COURSE_LEADS_GROUP = "Course leads"
 
@@ -85,3 +99,152 @@ class EnrolmentTransferForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """An action that needs nothing but the confirming POST (and its CSRF token)."""
+
+
+# --- Course leads -------------------------------------------------------------------------------------------------------
+
+
+class RegisterForm(forms.Form):
+    """One radio group per learner on the roster; a learner left blank keeps whatever mark they had."""
+
+    def __init__(self, *args, enrolments, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = dict(
+            Attendance.objects.filter(session=session, enrolment__in=enrolments).values_list("enrolment", "mark")
+        )
+        self.rows = []
+        for enrolment in enrolments:
+            name = f"mark_{enrolment.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=str(enrolment.user),
+                choices=AttendanceMark.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=current.get(enrolment.pk),
+            )
+            self.rows.append((enrolment, self[name]))
+
+    def marks(self) -> dict[int, str]:
+        return {
+            enrolment.pk: self.cleaned_data[f"mark_{enrolment.pk}"]
+            for enrolment, _field in self.rows
+            if self.cleaned_data.get(f"mark_{enrolment.pk}")
+        }
+
+
+class CohortMessageForm(forms.Form):
+    audience = forms.ChoiceField(label=_("Send to"), choices=MessageAudience.choices, widget=forms.RadioSelect)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}), max_length=10000)
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        confirmed = cohort.enrolments.filter(status__in=ROSTER_STATUSES).count()
+        waiting = cohort.enrolments.filter(status=EnrolmentStatus.WAITLISTED).count()
+        self.fields["audience"].choices = [
+            (MessageAudience.CONFIRMED, _("Everyone with a confirmed place (%(count)d)") % {"count": confirmed}),
+            (MessageAudience.WAITLISTED, _("Everyone on the waiting list (%(count)d)") % {"count": waiting}),
+        ]
+        self.fields["audience"].initial = MessageAudience.CONFIRMED
+
+    def clean_subject(self):
+        return _required_text(self.cleaned_data["subject"], _("Give the message a subject."))
+
+    def clean_body(self):
+        return _required_text(self.cleaned_data["body"], _("Write the message."))
+
+
+def _required_text(value: str, message) -> str:
+    value = value.strip()
+    if not value:
+        raise forms.ValidationError(message)
+    return value
+
+
+class SignOffForm(forms.Form):
+    enrolments = forms.ModelMultipleChoiceField(
+        label=_("Learners"),
+        queryset=Enrolment.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one learner.")},
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("completed", _("Completed")), ("did_not_complete", _("Did not complete"))],
+        widget=forms.RadioSelect,
+        initial="completed",
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for overriding the completion rule"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed only to sign off as completed someone who does not meet the rule. It is recorded."),
+    )
+
+    def __init__(self, *args, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolments"].queryset = Enrolment.objects.filter(pk__in=[e.pk for e in enrolments])
+
+
+class BulkEnrolForm(forms.Form):
+    employer = forms.CharField(
+        label=_("Organisation"),
+        max_length=200,
+        help_text=_("The NHS organisation in England that the group works for. Recorded on each enrolment."),
+    )
+    file = forms.FileField(label=_("CSV file"), help_text=_("Up to 500 rows: name, email."))
+
+    MAX_ROWS = 500
+    MAX_BYTES = 256 * 1024
+
+    def clean_employer(self):
+        return _required_text(self.cleaned_data["employer"], _("Give the organisation's name."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is too big: keep it under 256 KB."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(_("The file must be a CSV file saved as UTF-8 text.")) from error
+        rows = []
+        for line, cells in enumerate(csv.reader(io.StringIO(text)), 1):
+            cells = [cell.strip() for cell in cells]
+            if not any(cells):
+                continue
+            if line == 1 and len(cells) >= 2 and cells[1].lower() in ("email", "email address"):
+                continue
+            name, email = (cells + ["", ""])[:2]
+            if "@" in name and not email:
+                name, email = "", name
+            rows.append(BulkRow(line=line, name=name, email=email))
+        if not rows:
+            raise forms.ValidationError(_("The file has no rows: give a name and an email address on each line."))
+        if len(rows) > self.MAX_ROWS:
+            raise forms.ValidationError(
+                _("The file has %(count)d rows; upload at most %(max)d at a time.")
+                % {"count": len(rows), "max": self.MAX_ROWS}
+            )
+        return rows
+
+    def clean(self):
+        cleaned = super().clean()
+        if "file" in cleaned:
+            cleaned["rows"] = cleaned["file"]
+        return cleaned
+
+
+class ReportFilterForm(forms.Form):
+    starts_from = forms.DateField(label=_("Cohorts starting from"), required=False, widget=AdminDateInput)
+    starts_to = forms.DateField(label=_("to"), required=False, widget=AdminDateInput)
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=CoursePage.objects.order_by("title"), required=False, empty_label=_("All courses")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_from"), cleaned.get("starts_to")
+        if start and end and end < start:
+            self.add_error("starts_to", _("The end of the range must be on or after its start."))
+        return cleaned

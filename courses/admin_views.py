@@ -42,6 +42,11 @@ LOG_ACTIONS = {
     "courses.enrolment_cancel": (_("Cancel enrolment"), _("Enrolment cancelled")),
     "courses.enrolment_transfer": (_("Transfer enrolment"), _("Enrolment transferred to another cohort")),
     "courses.invoice_mark_paid": (_("Mark invoice paid"), _("Invoice marked paid")),
+    "courses.cohort_message": (_("Message the cohort"), _("Message sent to the cohort")),
+    "courses.sign_off": (_("Sign off completion"), _("Completion signed off")),
+    "courses.bulk_enrol": (_("Enrol a group"), _("Group enrolled from a CSV file")),
+    "courses.waitlist_promote": (_("Offer a place"), _("Place offered from the waiting list")),
+    "courses.waitlist_remove": (_("Remove from waiting list"), _("Removed from the waiting list")),
 }
 
 

@@ -16,6 +16,8 @@ from content.models import NavigationSettings
 
 from .factories import CohortFactory, CohortSessionFactory, EnrolmentFactory
 from .models import (
+    Attendance,
+    AttendanceMark,
     Cohort,
     CourseFormat,
     CourseIndexPage,
@@ -171,11 +173,15 @@ LEARNERS = {
     "fatima": ("Fatima Begum", "fatima.begum@example.com", "Harbour Independent Clinic"),
     "hannah": ("Hannah Scott", "hannah.scott@example.com", "Belfast Day Surgery"),
     "ravi": ("Ravi Patel", "ravi.patel@example.com", "Riverside Independent Hospital"),
+    "priya": ("Priya Shah", "priya.shah@nhs.net", "Leeds Teaching Hospitals NHS Trust"),
+    "james": ("James Cole", "james.cole@mft.nhs.uk", "Manchester University NHS Foundation Trust"),
+    "sophie": ("Sophie Turner", "sophie.turner@nhs.net", "NHS Kent and Medway ICB"),
 }
 
 # code, course slug, capacity, days from today: (enrolment opens, closes, starts), flagship?, enrolments
 # An enrolment is (learner, kind, days ago) with kind one of: "paid" (external, invoice paid), "invoice"
-# (external, invoice awaiting payment), "override" (free by an administrator's override) or "waiting".
+# (external, invoice awaiting payment), "free" (NHS staff in England), "override" (free by an administrator's
+# override) or "waiting". SYS-03 is running: its first session was held, with a register taken.
 COHORTS = [
     (
         "SYS-01",
@@ -191,7 +197,19 @@ COHORTS = [
         (-30, 14, 21),
         [("daniel", "paid", 25), ("mei", "paid", 20), ("owen", "waiting", 8), ("fatima", "waiting", 5)],
     ),
-    ("SYS-03", COURSES[0]["slug"], 16, (-60, -3, 4), [("hannah", "paid", 40), ("ravi", "paid", 33)]),
+    (
+        "SYS-03",
+        COURSES[0]["slug"],
+        16,
+        (-60, -10, -8),
+        [
+            ("hannah", "paid", 40),
+            ("ravi", "paid", 33),
+            ("priya", "free", 30),
+            ("james", "free", 28),
+            ("sophie", "free", 21),
+        ],
+    ),
     ("HFE-01", COURSES[1]["slug"], 16, (-7, 28, 35), []),
 ]
 
@@ -254,6 +272,16 @@ def _enrol(cohort, key, kind, days_ago, admin):
             waitlisted_at=created,
             confirmed_at=None,
         )
+    if kind == "free":
+        return EnrolmentFactory(
+            **common,
+            status=EnrolmentStatus.CONFIRMED,
+            fee_band=FeeBand.FREE,
+            fee_pence=0,
+            fee_band_reason="Free: a verified email on an NHS England domain and an NHS employer in England.",
+            declared_nhs_england_employer=True,
+            confirmed_at=created,
+        )
     if kind == "override":
         return EnrolmentFactory(
             **common,
@@ -295,6 +323,17 @@ def _enrol(cohort, key, kind, days_ago, admin):
         payment.receipt_number = f"RCP-{created:%Y}-{payment.pk:06d}"
         payment.save(update_fields=["receipt_number"])
     return enrolment
+
+
+def take_first_register(cohort: Cohort, lead):
+    """A running cohort's first session has its register taken: everyone present but the last learner, who was late."""
+    first = cohort.sessions.order_by("date", "start_time").first()
+    if first is None or first.date > timezone.localdate():
+        return
+    roster = list(cohort.enrolments.filter(status=EnrolmentStatus.CONFIRMED).order_by("pk"))
+    for number, enrolment in enumerate(roster, 1):
+        mark = AttendanceMark.LATE if number == len(roster) else AttendanceMark.PRESENT
+        Attendance.objects.create(enrolment=enrolment, session=first, mark=mark, recorded_by=lead)
 
 
 def build_cohorts(courses: dict[str, CoursePage]) -> list[Cohort]:
@@ -341,6 +380,7 @@ def build_cohorts(courses: dict[str, CoursePage]) -> list[Cohort]:
                 created = now - datetime.timedelta(days=days_ago)
                 Enrolment.objects.filter(pk=enrolment.pk).update(created_at=created)
                 enrolment.payments.update(created_at=created)
+            take_first_register(cohort, lead)
         if lead and course_slug == COURSES[0]["slug"] and not cohort.leads.filter(pk=lead.pk).exists():
             cohort.leads.add(lead)
             cohort.save()

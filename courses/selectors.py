@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,3 +187,166 @@ def learner_enrolments(*, user):
         .prefetch_related("cohort__sessions", "payments")
         .order_by("cohort__starts_on")
     )
+
+
+# --- Course leads --------------------------------------------------------------------------------------------------------
+
+# The learners on a cohort's roster: everyone holding a confirmed place, before or after sign-off.
+ROSTER_STATUSES = [EnrolmentStatus.CONFIRMED, EnrolmentStatus.COMPLETED, EnrolmentStatus.DID_NOT_COMPLETE]
+
+
+def user_runs_all_cohorts(*, user) -> bool:
+    """Course administrators (and superusers) run every cohort; a course lead runs only those they lead."""
+    return user.is_active and (user.is_superuser or user.has_perm("courses.change_cohort"))
+
+
+def cohorts_for_staff(*, user):
+    """The cohorts whose dashboards, exports and actions this person may reach."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    if user_runs_all_cohorts(user=user):
+        return Cohort.objects.all()
+    return Cohort.objects.filter(leads=user)
+
+
+def cohort_roster(*, cohort: Cohort) -> list[Enrolment]:
+    """The roster with what a lead needs per learner, in a fixed number of queries however many learners there are."""
+    return list(
+        cohort.enrolments.filter(status__in=ROSTER_STATUSES)
+        .select_related("user", "user__profile", "completion_recorded_by")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def sessions_held(*, cohort: Cohort, today=None) -> list:
+    today = today or timezone.localdate()
+    return [session for session in cohort.sessions.all() if session.date <= today]
+
+
+def attendance_summary(*, cohort: Cohort, enrolments, today=None) -> dict[int, dict]:
+    """Per enrolment: sessions attended (present or late) of those held so far, and that as a percentage."""
+    from .models import ATTENDED_MARKS, Attendance
+
+    today = today or timezone.localdate()
+    held = cohort.sessions.filter(date__lte=today).count()
+    attended = dict(
+        Attendance.objects.filter(
+            enrolment__in=[e.pk for e in enrolments], session__cohort=cohort, session__date__lte=today
+        )
+        .filter(mark__in=ATTENDED_MARKS)
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values_list("enrolment", "n")
+    )
+    return {
+        e.pk: {
+            "attended": attended.get(e.pk, 0),
+            "held": held,
+            "percent": round(100 * attended.get(e.pk, 0) / held) if held else None,
+        }
+        for e in enrolments
+    }
+
+
+def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = None) -> dict[int, list]:
+    """Every part of the completion rule for each learner: attendance here, and what other apps register."""
+    from .extensions import CompletionCheck, extra_completion_checks
+
+    attendance = attendance if attendance is not None else attendance_summary(cohort=cohort, enrolments=enrolments)
+    threshold = cohort.course.attendance_threshold_percent
+    extra = extra_completion_checks(cohort=cohort, enrolments=enrolments)
+    checks = {}
+    for enrolment in enrolments:
+        summary = attendance[enrolment.pk]
+        if summary["held"]:
+            detail = _("%(attended)d of %(held)d sessions held (%(percent)d%%)") % summary
+        else:
+            detail = _("No sessions held yet")
+        met = summary["percent"] is not None and summary["percent"] >= threshold
+        checks[enrolment.pk] = [
+            CompletionCheck(_("Attendance of at least %(threshold)d%%") % {"threshold": threshold}, met, detail),
+            *extra.get(enrolment.pk, []),
+        ]
+    return checks
+
+
+def waiting_list(*, cohort: Cohort) -> list[Enrolment]:
+    """Offers outstanding, then the queue in order; each waiting entry carries its `position`."""
+    entries = list(
+        cohort.enrolments.filter(status__in=[EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED])
+        .select_related("user")
+        .order_by("-status", "waitlisted_at", "pk")
+    )
+    position = 0
+    for entry in entries:
+        if entry.status == EnrolmentStatus.WAITLISTED:
+            position += 1
+            entry.position = position
+        else:
+            entry.position = None
+    return entries
+
+
+def pending_payments(*, cohort: Cohort) -> list[Enrolment]:
+    return list(
+        cohort.enrolments.filter(status=EnrolmentStatus.AWAITING_PAYMENT)
+        .select_related("user")
+        .prefetch_related("payments")
+        .order_by("created_at")
+    )
+
+
+def course_report(*, starts_from=None, starts_to=None, course=None) -> list[dict]:
+    """Per cohort starting in the range: enrolments by band and status, fill, completion and income, in few queries."""
+    from .models import Payment, PaymentStatus
+
+    cohorts = Cohort.objects.select_related("course").order_by("course__title", "starts_on", "code")
+    if starts_from:
+        cohorts = cohorts.filter(starts_on__gte=starts_from)
+    if starts_to:
+        cohorts = cohorts.filter(starts_on__lte=starts_to)
+    if course:
+        cohorts = cohorts.filter(course=course)
+    counts = {}
+    for row in (
+        Enrolment.objects.filter(cohort__in=cohorts)
+        .values("cohort", "status", "fee_band")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.setdefault(row["cohort"], []).append(row)
+    income = {}
+    for row in (
+        Payment.objects.filter(enrolment__cohort__in=cohorts, status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+        .values("enrolment__cohort", "method")
+        .annotate(paid=Sum("amount_pence"), refunded=Sum("refunded_pence"))
+        .order_by()
+    ):
+        key = (row["enrolment__cohort"], row["method"])
+        income[key] = (row["paid"] or 0) - (row["refunded"] or 0)
+    rows = []
+    for cohort in cohorts:
+        by_status = dict.fromkeys(EnrolmentStatus.values, 0)
+        by_band = dict.fromkeys(FeeBand.values, 0)
+        for row in counts.get(cohort.pk, []):
+            by_status[row["status"]] += row["n"]
+            if row["status"] in SEAT_STATUSES:
+                by_band[row["fee_band"]] += row["n"]
+        seats = sum(by_status[status] for status in SEAT_STATUSES)
+        signed_off = by_status[EnrolmentStatus.COMPLETED] + by_status[EnrolmentStatus.DID_NOT_COMPLETE]
+        rows.append(
+            {
+                "cohort": cohort,
+                "course": cohort.course,
+                "by_status": by_status,
+                "by_band": by_band,
+                "seats": seats,
+                "fill_percent": round(100 * seats / cohort.capacity) if cohort.capacity else None,
+                "completion_percent": (
+                    round(100 * by_status[EnrolmentStatus.COMPLETED] / signed_off) if signed_off else None
+                ),
+                "card_pence": income.get((cohort.pk, "card"), 0),
+                "invoice_pence": income.get((cohort.pk, "invoice"), 0),
+            }
+        )
+    return rows

@@ -6,6 +6,7 @@ overbook a cohort: confirmed enrolments, seats held for pending payments and ope
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from .emails import enrolment_email_send
 from .exceptions import EnrolmentError
 from .models import (
+    ACTIVE_STATUSES,
     OPEN_STATUSES,
     SEAT_STATUSES,
     Cohort,
@@ -576,3 +578,233 @@ def interests_notify_opened(*, now=None) -> int:
             enrolment_email_send(kind="cohort_opened", user=interest.user, cohort=cohort)
             sent += 1
     return sent
+
+
+# --- Course leads ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_record(*, session, marks: dict[int, str], by_user) -> int:
+    """Take (or correct) the register of a session held: `marks` maps enrolment pks on the roster to a mark."""
+    from .models import Attendance, AttendanceMark
+    from .selectors import ROSTER_STATUSES
+
+    if session.date > timezone.localdate():
+        raise EnrolmentError(_("The register can be taken once the session has been held."), "not_held")
+    roster = set(
+        session.cohort.enrolments.filter(status__in=ROSTER_STATUSES, pk__in=list(marks)).values_list("pk", flat=True)
+    )
+    unknown = set(marks) - roster
+    if unknown:
+        raise EnrolmentError(_("Some of those learners are not on this cohort's roster."), "not_on_roster")
+    if any(mark not in AttendanceMark.values for mark in marks.values()):
+        raise EnrolmentError(_("Mark each learner present, late or absent."), "bad_mark")
+    for enrolment_id, mark in marks.items():
+        Attendance.objects.update_or_create(
+            enrolment_id=enrolment_id, session=session, defaults={"mark": mark, "recorded_by": by_user}
+        )
+    return len(marks)
+
+
+def cohort_message_send(*, cohort: Cohort, audience: str, subject: str, body: str, by_user):
+    """Email everyone confirmed (or waiting) on a cohort, one email each, and keep a record of who it went to."""
+    from .emails import cohort_message_deliver
+    from .models import CohortMessage, CohortMessageRecipient, MessageAudience
+    from .selectors import ROSTER_STATUSES
+
+    statuses = ROSTER_STATUSES if audience == MessageAudience.CONFIRMED else [EnrolmentStatus.WAITLISTED]
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise EnrolmentError(_("Give the message a subject and a body."), "empty")
+    people = list(cohort.enrolments.filter(status__in=statuses).select_related("user").order_by("user__full_name"))
+    if not people:
+        raise EnrolmentError(_("There is nobody to send that message to."), "no_recipients")
+    with transaction.atomic():
+        message = CohortMessage.objects.create(
+            cohort=cohort, audience=audience, subject=subject, body=body, sent_by=by_user
+        )
+        CohortMessageRecipient.objects.bulk_create(
+            [CohortMessageRecipient(message=message, user=e.user, email=e.user.email) for e in people],
+            ignore_conflicts=True,
+        )
+        transaction.on_commit(lambda: cohort_message_deliver.enqueue(message_id=message.pk))
+    return message
+
+
+def _rule_failures(cohort: Cohort, enrolments) -> dict[int, list[str]]:
+    from .selectors import completion_checks
+
+    checks = completion_checks(cohort=cohort, enrolments=enrolments)
+    return {pk: [check.label for check in items if not check.met] for pk, items in checks.items()}
+
+
+@transaction.atomic
+def enrolments_sign_off(*, cohort: Cohort, enrolments, completed: bool, by_user, override_reason: str = "") -> list:
+    """Mark learners completed or did not complete, all or none. Completing against the rule needs a reason."""
+    from .selectors import ROSTER_STATUSES
+
+    override_reason = override_reason.strip()
+    locked = list(
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(cohort=cohort, pk__in=[e.pk for e in enrolments])
+        .select_related("user")
+        .order_by("pk")
+    )
+    if not locked or len(locked) != len({e.pk for e in enrolments}):
+        raise EnrolmentError(_("Choose learners on this cohort's roster."), "not_on_roster")
+    if any(e.status not in ROSTER_STATUSES for e in locked):
+        raise EnrolmentError(_("Only learners with a confirmed place can be signed off."), "not_on_roster")
+    if not cohort.has_started():
+        raise EnrolmentError(_("Learners can be signed off once the cohort has started."), "not_started")
+    failures = _rule_failures(cohort, locked) if completed else {}
+    failing = [e for e in locked if failures.get(e.pk)]
+    if failing and not override_reason:
+        names = ", ".join(str(e.user) for e in failing)
+        raise EnrolmentError(
+            _(
+                "%(names)s do not meet the completion rule. To sign them off as completed anyway, give a reason "
+                "for the override."
+            )
+            % {"names": names},
+            "rule_not_met",
+        )
+    now = timezone.now()
+    for enrolment in locked:
+        enrolment.status = EnrolmentStatus.COMPLETED if completed else EnrolmentStatus.DID_NOT_COMPLETE
+        enrolment.completion_recorded_by, enrolment.completion_recorded_at = by_user, now
+        # The reason stays only where the rule was overridden; a learner who meets it needs none.
+        enrolment.completion_override_reason = override_reason if enrolment in failing else ""
+        enrolment.save(
+            update_fields=[
+                "status",
+                "completion_recorded_by",
+                "completion_recorded_at",
+                "completion_override_reason",
+            ]
+        )
+    return locked
+
+
+@transaction.atomic
+def waitlist_promote(*, enrolment: Enrolment, by_user) -> tuple[Enrolment, bool]:
+    """A lead offers a waiting learner a place now, ahead of the queue, adding a place if the cohort is full.
+
+    Returns the enrolment and whether the capacity went up. The learner accepts the offer (and pays, if their band
+    has a fee) as any other offer.
+    """
+    cohort = _lock_cohort(enrolment.cohort)
+    enrolment = _lock_enrolment(enrolment)
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        raise EnrolmentError(_("Only a learner on the waiting list can be offered a place."), "not_waiting")
+    if cohort.has_started():
+        raise EnrolmentError(_("The cohort has started, so no more places can be offered."), "started")
+    grew = not _has_free_seat(cohort)
+    if grew:
+        cohort.capacity += 1
+        cohort.save(update_fields=["capacity"])
+    enrolment.status = EnrolmentStatus.OFFERED
+    enrolment.offer_expires_at = timezone.now() + offer_duration()
+    enrolment.save(update_fields=["status", "offer_expires_at"])
+    enrolment_email_send(kind="offered", enrolment=enrolment)
+    return enrolment, grew
+
+
+@transaction.atomic
+def waitlist_remove(*, enrolment: Enrolment, by_user) -> Enrolment:
+    cohort = _lock_cohort(enrolment.cohort)
+    enrolment = _lock_enrolment(enrolment)
+    if enrolment.status not in [EnrolmentStatus.WAITLISTED, EnrolmentStatus.OFFERED]:
+        raise EnrolmentError(_("That learner is not on the waiting list."), "not_waiting")
+    _end(enrolment, EnrolmentStatus.CANCELLED)
+    _offer_next(cohort)
+    return enrolment
+
+
+@dataclass
+class BulkRow:
+    line: int
+    name: str
+    email: str
+    outcome: str = ""
+    invited: bool = False
+    enrolment: Enrolment | None = None
+
+
+class BulkOutcome:
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    ALREADY = "already_enrolled"
+    INVALID = "invalid_email"
+
+
+def _bulk_enrol_row(*, cohort: Cohort, row: BulkRow, employer: str, by_user):
+    from django.contrib.auth import get_user_model
+
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    email = row.email.strip().lower()
+    with transaction.atomic():
+        cohort = _lock_cohort(cohort)
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+            user = address.user if address else None
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, full_name=row.name or email.split("@")[0])
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+            row.invited = True
+        if Enrolment.objects.filter(user=user, cohort=cohort, status__in=ACTIVE_STATUSES).exists():
+            row.outcome = BulkOutcome.ALREADY
+            return
+        now = timezone.now()
+        enrolment = Enrolment(
+            user=user,
+            cohort=cohort,
+            fee_band=FeeBand.FREE,
+            fee_pence=0,
+            fee_band_reason=_("Enrolled by %(who)s with a group from %(employer)s.")
+            % {"who": by_user, "employer": employer},
+            declared_nhs_england_employer=True,
+            employer=employer,
+        )
+        if _has_free_seat(cohort):
+            enrolment.status, enrolment.confirmed_at = EnrolmentStatus.CONFIRMED, now
+            row.outcome = BulkOutcome.ENROLLED
+        else:
+            enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
+            row.outcome = BulkOutcome.WAITLISTED
+        enrolment.save()
+        row.enrolment = enrolment
+        if row.invited:
+            # One email for someone new: their place (or waiting-list entry) and how to set a password.
+            enrolment_email_send(kind="invited", enrolment=enrolment)
+        else:
+            _notify_new_state(enrolment)
+
+
+def cohort_bulk_enrol(*, cohort: Cohort, rows: list[BulkRow], employer: str, by_user) -> list[BulkRow]:
+    """Enrol a group (for a trust sending several people) in the free band, one row at a time.
+
+    Each row is all-or-nothing on its own: an account for a new address (with an invitation to set a password), the
+    enrolment and its email happen together or not at all. Every row gets an outcome.
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if cohort.ends_on < timezone.localdate():
+        raise EnrolmentError(_("This cohort has finished, so nobody can be enrolled on it."), "finished")
+    seen = set()
+    for row in rows:
+        email = row.email.strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            row.outcome = BulkOutcome.INVALID
+            continue
+        if email in seen:
+            row.outcome = BulkOutcome.ALREADY
+            continue
+        seen.add(email)
+        _bulk_enrol_row(cohort=cohort, row=row, employer=employer, by_user=by_user)
+    return rows

@@ -4,17 +4,19 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 
 import django_filters
 
-from . import admin_views
+from . import admin_views, lead_views
 from .admin_forms import CohortAdminForm
 from .models import Cohort, CoursePage, Enrolment, EnrolmentStatus, FeeBand, Payment, PaymentMethod, PaymentStatus
+from .selectors import cohorts_for_staff, user_runs_all_cohorts
 
 
 def _course_choices():
@@ -347,8 +349,68 @@ class CoursePageListingViewSet(PageListingViewSet):
     menu_order = 50
 
 
+class CohortDashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return cohorts_for_staff(user=request.user).exists()
+
+
+class CohortDashboardViewSet(ViewSet):
+    """A dashboard per cohort for its course leads (and course administrators): roster, register, messages, sign-off.
+
+    There is no model permission to check: who may open a cohort is who leads it, so each view asks
+    `cohorts_for_staff` and the menu item shows only to someone with a cohort to open.
+    """
+
+    name = lead_views.URL_NAMESPACE
+    url_prefix = "courses/dashboards"
+    icon = "calendar"
+    menu_label = _("Cohort dashboards")
+    menu_order = 10
+    menu_item_class = CohortDashboardMenuItem
+
+    def get_urlpatterns(self):
+        cohort = "<int:cohort_pk>"
+        return [
+            path("", lead_views.CohortListView.as_view(), name="index"),
+            path(f"{cohort}/", lead_views.CohortDashboardView.as_view(), name="dashboard"),
+            path(f"{cohort}/register/<int:session_pk>/", lead_views.RegisterView.as_view(), name="register"),
+            path(f"{cohort}/message/", lead_views.MessageView.as_view(), name="message"),
+            path(f"{cohort}/sign-off/", lead_views.SignOffView.as_view(), name="sign_off"),
+            path(f"{cohort}/enrol-group/", lead_views.BulkEnrolView.as_view(), name="bulk_enrol"),
+            path(
+                f"{cohort}/waiting/<int:enrolment_pk>/<str:action>/",
+                lead_views.WaitlistActionView.as_view(),
+                name="waitlist_action",
+            ),
+        ]
+
+
+class CourseReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return user_runs_all_cohorts(user=request.user)
+
+
+class CourseReportViewSet(ViewSet):
+    name = "courses_report"
+    url_prefix = "courses/report"
+    icon = "table"
+    menu_label = _("Course report")
+    menu_order = 400
+    menu_item_class = CourseReportMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", lead_views.ReportView.as_view(), name="index")]
+
+
 class CoursesAdminGroup(ViewSetGroup):
     menu_label = _("Courses")
     menu_icon = "calendar-check"
     menu_order = 250
-    items = (CoursePageListingViewSet, CohortViewSet, EnrolmentViewSet, PaymentViewSet)
+    items = (
+        CohortDashboardViewSet,
+        CoursePageListingViewSet,
+        CohortViewSet,
+        EnrolmentViewSet,
+        PaymentViewSet,
+        CourseReportViewSet,
+    )

@@ -10,11 +10,25 @@ from .enrolments import (
     FeeBand,
     PaymentMethod,
 )
+from .leading import (
+    ATTENDED_MARKS,
+    Attendance,
+    AttendanceMark,
+    CohortMessage,
+    CohortMessageRecipient,
+    MessageAudience,
+)
 from .pages import CourseFormat, CourseIndexPage, CoursePage, VatStatus
 from .payments import Payment, PaymentEvent, PaymentStatus
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ATTENDED_MARKS",
+    "Attendance",
+    "AttendanceMark",
+    "CohortMessage",
+    "CohortMessageRecipient",
+    "MessageAudience",
     "OPEN_STATUSES",
     "SEAT_STATUSES",
     "Cohort",

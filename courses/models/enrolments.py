@@ -82,6 +82,16 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     ended_at = models.DateTimeField(_("withdrawn or cancelled"), null=True, blank=True)
+    completion_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completion signed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    completion_recorded_at = models.DateTimeField(_("completion signed off"), null=True, blank=True)
+    completion_override_reason = models.TextField(_("why signed off against the completion rule"), blank=True)
     transferred_from = models.ForeignKey(
         "self", verbose_name=_("transferred from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -74,6 +75,12 @@ class CoursePage(Page):
     accreditation_body = models.CharField(_("accreditation body"), max_length=200, blank=True)
     accreditation_reference = models.CharField(_("accreditation reference"), max_length=100, blank=True)
     completion_requirements = RichTextField(_("what completion requires"), features=TEXT_FEATURES)
+    attendance_threshold_percent = models.PositiveSmallIntegerField(
+        _("attendance needed to complete (%)"),
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The share of the sessions held that a learner must attend (present or late) to complete."),
+    )
     external_fee_pence = models.PositiveIntegerField(
         _("fee for external learners (pence)"), default=0, help_text=_("In pence, GBP: 45000 is £450.00.")
     )
@@ -105,6 +112,7 @@ class CoursePage(Page):
                 FieldPanel("accreditation_body"),
                 FieldPanel("accreditation_reference"),
                 FieldPanel("completion_requirements"),
+                FieldPanel("attendance_threshold_percent"),
             ],
             heading=_("CPD and completion"),
         ),

@@ -98,11 +98,26 @@ class SeedDemoCoursesTests(TestCase):
         self.assertEqual(full.enrolments.filter(status=EnrolmentStatus.CONFIRMED).count(), 2)
         self.assertEqual(full.enrolments.filter(status=EnrolmentStatus.WAITLISTED).count(), 2)
         [closed] = [c for c in cohorts if not c.is_open()]
-        self.assertFalse(closed.has_started())
         self.assertLess(closed.enrolment_closes_at, timezone.now())
         lead = User.objects.get(email="course.lead@example.org")
         for cohort in cohorts:
             self.assertIn(lead, cohort.leads.all())
+        self.assertFalse(
+            Cohort.objects.exclude(course=flagship).filter(leads=lead).exists(),
+            "the demo lead must not lead the other course, so the demo shows what they cannot reach",
+        )
+
+    def test_the_closed_cohort_is_running_with_its_first_register_taken(self):
+        running = Cohort.objects.get(code="SYS-03")
+        self.assertTrue(running.has_started())
+        self.assertGreaterEqual(running.ends_on, timezone.localdate())
+        first, second = running.sessions.order_by("date")[:2]
+        self.assertLess(first.date, timezone.localdate())
+        self.assertLessEqual(second.date, timezone.localdate(), "a second session is held, for the lead to register")
+        confirmed = running.enrolments.filter(status=EnrolmentStatus.CONFIRMED)
+        self.assertGreaterEqual(confirmed.filter(fee_band="free").count(), 3)
+        self.assertEqual(first.attendance.count(), confirmed.count())
+        self.assertFalse(second.attendance.exists())
 
     def test_the_demo_learners_are_free_to_enrol_on_the_open_flagship_cohort(self):
         flagship = CoursePage.objects.get(title=FLAGSHIP)
