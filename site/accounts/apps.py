@@ -9,6 +9,16 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from allauth.account.signals import password_reset
+
+        from .services import email_confirm_by_password_reset
+
+        def confirm_email(sender, request, user, **kwargs):
+            email_confirm_by_password_reset(user=user)
+
+        password_reset.connect(confirm_email, dispatch_uid="accounts.confirm_email_by_password_reset", weak=False)
+
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with our full-name field in place of first and last names."""

@@ -29,3 +29,20 @@ def user_has_mfa(*, user: User) -> bool:
 def user_is_staff(*, user: User) -> bool:
     """Staff are the people who can open the Wagtail admin: editors, moderators, course leads, administrators."""
     return user.is_authenticated and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+def email_confirm_by_password_reset(*, user: User) -> bool:
+    """A password set from an emailed reset link proves the person reads that mailbox; confirm it if it is the only one.
+
+    Someone enrolled by their organisation gets an account and a set-password link; without this they would set a
+    password and then be asked to confirm the same address again. With more than one address we cannot tell which
+    one the link went to, so nothing is confirmed.
+    """
+    from allauth.account.models import EmailAddress
+
+    addresses = list(EmailAddress.objects.filter(user=user))
+    if len(addresses) != 1 or addresses[0].verified:
+        return False
+    addresses[0].verified = True
+    addresses[0].save(update_fields=["verified"])
+    return True

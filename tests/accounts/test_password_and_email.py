@@ -44,6 +44,35 @@ def test_password_reset_link_sets_a_new_password(client, verified_learner, passw
     assert signed_in_user_id(client) == verified_learner.pk
 
 
+def reset_password_by_link(client, email):
+    client.post("/account/password/reset/", {"email": email})
+    form_page = client.get(link_in(last_email_to(email), "/account/password/reset/key/"), follow=True)
+    done = client.post(form_page.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert done.status_code == HTTPStatus.FOUND
+
+
+def test_password_reset_link_confirms_an_only_address(client, db):
+    """Following the emailed link proves the mailbox, as the confirmation link would; then signing in just works."""
+    user = User.objects.create_user(email="invited@nhs.net", password=None, full_name="Ivy Invited")
+    EmailAddress.objects.create(user=user, email="invited@nhs.net", primary=True, verified=False)
+
+    reset_password_by_link(client, "invited@nhs.net")
+
+    assert EmailAddress.objects.get(user=user).verified
+    response = sign_in(client, "invited@nhs.net", NEW_PASSWORD)
+    assert signed_in_user_id(client) == user.pk, response
+
+
+def test_password_reset_link_confirms_nothing_when_there_are_several_addresses(client, db):
+    user = User.objects.create_user(email="two@example.org", password=None, full_name="Tam Two")
+    EmailAddress.objects.create(user=user, email="two@example.org", primary=True, verified=False)
+    EmailAddress.objects.create(user=user, email="two@nhs.net", primary=False, verified=False)
+
+    reset_password_by_link(client, "two@example.org")
+
+    assert not EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
 def test_password_reset_link_works_only_once(client, verified_learner):
     client.post("/account/password/reset/", {"email": "learner@example.org"})
     reset_path = link_in(last_email_to("learner@example.org"), "/account/password/reset/key/")
