@@ -17,11 +17,10 @@ from .models import (
     Cohort,
     CoursePage,
     Enrolment,
-    EnrolmentStatus,
     FeeBand,
     MessageAudience,
 )
-from .selectors import ROSTER_STATUSES, cohort_seats_taken, cohorts_with_places
+from .selectors import ROSTER_STATUSES, WAITING_STATUSES, cohort_seats_taken, cohorts_with_places
 from .services import BulkRow
 
 COURSE_LEADS_GROUP = "Course leads"
@@ -104,6 +103,20 @@ class ConfirmForm(forms.Form):
 # --- Course leads -------------------------------------------------------------------------------------------------------
 
 
+class JoiningDetailsForm(forms.ModelForm):
+    joining_link = forms.URLField(
+        label=_("Online joining link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Shown only to confirmed learners."),
+    )
+
+    class Meta:
+        model = Cohort
+        fields = ["joining_instructions", "joining_link"]
+        widgets = {"joining_instructions": forms.Textarea(attrs={"rows": 6})}
+
+
 class RegisterForm(forms.Form):
     """One radio group per learner on the roster; a learner left blank keeps whatever mark they had."""
 
@@ -134,16 +147,27 @@ class RegisterForm(forms.Form):
 
 class CohortMessageForm(forms.Form):
     audience = forms.ChoiceField(label=_("Send to"), choices=MessageAudience.choices, widget=forms.RadioSelect)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}), max_length=10000)
+    # CharField strips whitespace first, so a blank subject or body fails as "required": say what is missing.
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, error_messages={"required": _("Give the message a subject.")}
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=10000,
+        error_messages={"required": _("Write the message.")},
+    )
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         confirmed = cohort.enrolments.filter(status__in=ROSTER_STATUSES).count()
-        waiting = cohort.enrolments.filter(status=EnrolmentStatus.WAITLISTED).count()
+        waiting = cohort.enrolments.filter(status__in=WAITING_STATUSES).count()
         self.fields["audience"].choices = [
             (MessageAudience.CONFIRMED, _("Everyone with a confirmed place (%(count)d)") % {"count": confirmed}),
-            (MessageAudience.WAITLISTED, _("Everyone on the waiting list (%(count)d)") % {"count": waiting}),
+            (
+                MessageAudience.WAITLISTED,
+                _("Everyone on the waiting list, with or without an offer (%(count)d)") % {"count": waiting},
+            ),
         ]
         self.fields["audience"].initial = MessageAudience.CONFIRMED
 
@@ -191,6 +215,7 @@ class BulkEnrolForm(forms.Form):
         label=_("Organisation"),
         max_length=200,
         help_text=_("The NHS organisation in England that the group works for. Recorded on each enrolment."),
+        error_messages={"required": _("Give the organisation's name.")},
     )
     file = forms.FileField(label=_("CSV file"), help_text=_("Up to 500 rows: name, email."))
 

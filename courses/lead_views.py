@@ -25,7 +25,14 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.log_actions import log
 
 from . import services
-from .admin_forms import BulkEnrolForm, CohortMessageForm, RegisterForm, ReportFilterForm, SignOffForm
+from .admin_forms import (
+    BulkEnrolForm,
+    CohortMessageForm,
+    JoiningDetailsForm,
+    RegisterForm,
+    ReportFilterForm,
+    SignOffForm,
+)
 from .admin_views import pounds, pounds_decimal
 from .exceptions import EnrolmentError
 from .extensions import dashboard_panels, roster_columns
@@ -291,6 +298,23 @@ class StaffCohortFormView(StaffCohortMixin, WagtailAdminTemplateMixin, FormView)
         return self.form_invalid(form)
 
 
+class JoiningDetailsView(StaffCohortFormView):
+    """A lead keeps the joining instructions and link of their cohort up to date (only confirmed learners see them)."""
+
+    page_title = _("Joining details")
+    form_class = JoiningDetailsForm
+    submit_label = _("Save joining details")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.cohort}
+
+    def form_valid(self, form):
+        form.save()
+        log(instance=self.cohort, action="wagtail.edit", user=self.request.user, data={"fields": form.changed_data})
+        messages.success(self.request, gettext("Joining details saved."))
+        return self.dashboard_redirect()
+
+
 class RegisterView(StaffCohortFormView):
     """The register of one session held: present, late or absent for each learner, or everyone present at once."""
 
@@ -322,6 +346,8 @@ class RegisterView(StaffCohortFormView):
         marks = form.marks()
         if "all_present" in self.request.POST:
             marks = {enrolment.pk: AttendanceMark.PRESENT for enrolment in self.roster}
+        if not marks:
+            return self.refuse(form, EnrolmentError(gettext("Mark at least one learner present, late or absent.")))
         try:
             count = services.attendance_record(session=self.session, marks=marks, by_user=self.request.user)
         except EnrolmentError as error:
@@ -521,7 +547,9 @@ class ReportView(WagtailAdminTemplateMixin, TemplateView):
 
     @cached_property
     def rows(self):
-        filters = self.form.cleaned_data if self.form.is_valid() else {}
+        if self.form.is_bound and not self.form.is_valid():
+            return []  # the form shows what is wrong; a report for the wrong range would mislead
+        filters = self.form.cleaned_data if self.form.is_bound else {}
         return course_report(
             starts_from=filters.get("starts_from"), starts_to=filters.get("starts_to"), course=filters.get("course")
         )

@@ -193,6 +193,8 @@ def learner_enrolments(*, user):
 
 # The learners on a cohort's roster: everyone holding a confirmed place, before or after sign-off.
 ROSTER_STATUSES = [EnrolmentStatus.CONFIRMED, EnrolmentStatus.COMPLETED, EnrolmentStatus.DID_NOT_COMPLETE]
+# The waiting list as a lead sees it: those in the queue and those with a place offered, not yet accepted.
+WAITING_STATUSES = [EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED]
 
 
 def user_runs_all_cohorts(*, user) -> bool:
@@ -262,7 +264,8 @@ def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = N
             detail = _("%(attended)d of %(held)d sessions held (%(percent)d%%)") % summary
         else:
             detail = _("No sessions held yet")
-        met = summary["percent"] is not None and summary["percent"] >= threshold
+        # Judged on the exact share, not the rounded percentage shown: 2 of 3 is not 67%.
+        met = bool(summary["held"]) and summary["attended"] * 100 >= threshold * summary["held"]
         checks[enrolment.pk] = [
             CompletionCheck(_("Attendance of at least %(threshold)d%%") % {"threshold": threshold}, met, detail),
             *extra.get(enrolment.pk, []),
@@ -273,7 +276,7 @@ def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = N
 def waiting_list(*, cohort: Cohort) -> list[Enrolment]:
     """Offers outstanding, then the queue in order; each waiting entry carries its `position`."""
     entries = list(
-        cohort.enrolments.filter(status__in=[EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED])
+        cohort.enrolments.filter(status__in=WAITING_STATUSES)
         .select_related("user")
         .order_by("-status", "waitlisted_at", "pk")
     )

@@ -610,9 +610,9 @@ def cohort_message_send(*, cohort: Cohort, audience: str, subject: str, body: st
     """Email everyone confirmed (or waiting) on a cohort, one email each, and keep a record of who it went to."""
     from .emails import cohort_message_deliver
     from .models import CohortMessage, CohortMessageRecipient, MessageAudience
-    from .selectors import ROSTER_STATUSES
+    from .selectors import ROSTER_STATUSES, WAITING_STATUSES
 
-    statuses = ROSTER_STATUSES if audience == MessageAudience.CONFIRMED else [EnrolmentStatus.WAITLISTED]
+    statuses = ROSTER_STATUSES if audience == MessageAudience.CONFIRMED else WAITING_STATUSES
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise EnrolmentError(_("Give the message a subject and a body."), "empty")
@@ -662,8 +662,8 @@ def enrolments_sign_off(*, cohort: Cohort, enrolments, completed: bool, by_user,
         names = ", ".join(str(e.user) for e in failing)
         raise EnrolmentError(
             _(
-                "%(names)s do not meet the completion rule. To sign them off as completed anyway, give a reason "
-                "for the override."
+                "Not met by: %(names)s. To sign off as completed someone who does not meet the completion rule, "
+                "give a reason for the override."
             )
             % {"names": names},
             "rule_not_met",

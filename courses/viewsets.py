@@ -374,6 +374,7 @@ class CohortDashboardViewSet(ViewSet):
             path("", lead_views.CohortListView.as_view(), name="index"),
             path(f"{cohort}/", lead_views.CohortDashboardView.as_view(), name="dashboard"),
             path(f"{cohort}/register/<int:session_pk>/", lead_views.RegisterView.as_view(), name="register"),
+            path(f"{cohort}/joining/", lead_views.JoiningDetailsView.as_view(), name="joining"),
             path(f"{cohort}/message/", lead_views.MessageView.as_view(), name="message"),
             path(f"{cohort}/sign-off/", lead_views.SignOffView.as_view(), name="sign_off"),
             path(f"{cohort}/enrol-group/", lead_views.BulkEnrolView.as_view(), name="bulk_enrol"),

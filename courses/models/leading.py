@@ -46,7 +46,7 @@ class Attendance(models.Model):
 
 class MessageAudience(models.TextChoices):
     CONFIRMED = "confirmed", _("Everyone with a confirmed place")
-    WAITLISTED = "waitlisted", _("Everyone on the waiting list")
+    WAITLISTED = "waitlisted", _("Everyone on the waiting list, with or without an offer")
 
 
 class CohortMessage(models.Model):

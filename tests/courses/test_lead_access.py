@@ -15,7 +15,7 @@ from courses.factories import (
     CoursePageFactory,
     EnrolmentFactory,
 )
-from courses.models import Attendance, CohortMessage, Enrolment, EnrolmentStatus
+from courses.models import Attendance, Cohort, CohortMessage, Enrolment, EnrolmentStatus
 from tests.conftest import make_site_home
 from tests.content.helpers import make_group_member, make_superuser
 
@@ -55,6 +55,7 @@ class TestRoleByUrl(TestCase):
             dashboard("dashboard", cohort.pk),
             dashboard("dashboard", cohort.pk) + "?export=csv",
             dashboard("dashboard", cohort.pk) + "?export=xlsx",
+            dashboard("joining", cohort.pk),
             dashboard("message", cohort.pk),
             dashboard("sign_off", cohort.pk),
             dashboard("bulk_enrol", cohort.pk),
@@ -68,6 +69,10 @@ class TestRoleByUrl(TestCase):
         a = self.cohort_a.pk
         return [
             (dashboard("register", a, self.session_a.pk), {"all_present": "1"}),
+            (
+                dashboard("joining", a),
+                {"joining_instructions": "Bring a headset.", "joining_link": "https://meet.example.org/a"},
+            ),
             (dashboard("message", a), {"audience": "confirmed", "subject": "Hello", "body": "See you soon."}),
             (dashboard("sign_off", a), {"enrolments": [self.confirmed.pk], "outcome": "did_not_complete"}),
             (dashboard("waitlist_action", a, self.waiting.pk, "promote"), {}),
@@ -80,6 +85,7 @@ class TestRoleByUrl(TestCase):
 
     def state(self):
         return (
+            list(Cohort.objects.order_by("pk").values_list("joining_instructions", "capacity")),
             list(Enrolment.objects.order_by("pk").values_list("pk", "status")),
             Attendance.objects.count(),
             CohortMessage.objects.count(),
@@ -189,3 +195,5 @@ class TestRoleByUrl(TestCase):
         self.waiting.refresh_from_db()
         self.assertEqual(self.confirmed.status, EnrolmentStatus.DID_NOT_COMPLETE)
         self.assertEqual(self.waiting.status, EnrolmentStatus.CANCELLED)
+        self.cohort_a.refresh_from_db()
+        self.assertEqual(self.cohort_a.joining_instructions, "Bring a headset.")
