@@ -14,13 +14,13 @@ from django.contrib.auth import get_user_model
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal import auth as totp_auth
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from content.demo.text import DEMO_PASSWORD
 from courses import services
 from courses.demo import ADMIN_EMAIL, COURSE_LEAD_EMAIL
 from courses.models import Attendance, AttendanceMark, Cohort, EnrolmentStatus, MessageAudience
+from tests.browser.axe import assert_no_blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,6 @@ SYS03_LEARNERS = {
     "Sophie Turner": "sophie.turner@nhs.net",
 }
 DASHBOARDS = "/admin/courses/dashboards/"
-BLOCKING_IMPACTS = {"serious", "critical"}
 # A fixed instant for allauth's TOTP clock (the live server runs in this process), so a code cannot expire between
 # making it and the server checking it.
 FROZEN_NOW = 1_800_000_000
@@ -190,19 +189,6 @@ def test_course_lead_takes_the_register_messages_the_cohort_and_signs_off_a_lear
 # Accessibility ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def axe():
-    return Axe()
-
-
-def describe(violations):
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>")
-        lines.extend(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}" for node in violation["nodes"])
-    return "\n".join(lines)
-
-
 def as_lead(page):
     sign_in_to_admin(page, COURSE_LEAD_EMAIL, with_authenticator(COURSE_LEAD_EMAIL))
 
@@ -326,7 +312,4 @@ def test_no_serious_or_critical_violations(page, axe, show):
         "() => [...document.querySelectorAll('.messages > ul')].every(list => getComputedStyle(list).opacity === '1')"
     )
 
-    results = axe.run(page)
-
-    blocking = [violation for violation in results.response["violations"] if violation["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe found serious or critical violations on {page.url}:\n{describe(blocking)}"
+    assert_no_blocking_violations(axe, page)

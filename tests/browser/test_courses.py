@@ -10,13 +10,13 @@ from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from content.demo.text import DEMO_PASSWORD
 from courses import services
 from courses.demo import COURSES
 from courses.models import Cohort, Enrolment, EnrolmentStatus
+from tests.browser.axe import assert_no_blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,6 @@ FLAGSHIP_PATH = f"/courses/{FLAGSHIP['slug']}/"
 SECOND_COURSE_TITLE = COURSES[1]["title"]
 OPEN_COHORT, FULL_COHORT = "SYS-01", "SYS-02"
 NHS_QUESTION = "Do you work for an NHS organisation in England?"
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 # Helpers ---------------------------------------------------------------------------------------------------------------
@@ -258,19 +257,6 @@ def test_learner_on_the_waiting_list_accepts_an_offered_place(page, mailoutbox):
 # Accessibility ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def axe():
-    return Axe()
-
-
-def describe(violations):
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>")
-        lines.extend(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}" for node in violation["nodes"])
-    return "\n".join(lines)
-
-
 def show_catalogue(page):
     page.goto("/courses/")
 
@@ -370,7 +356,4 @@ def test_no_serious_or_critical_violations(page, axe, show):
     show(page)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
-    results = axe.run(page)
-
-    blocking = [violation for violation in results.response["violations"] if violation["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe found serious or critical violations on {page.url}:\n{describe(blocking)}"
+    assert_no_blocking_violations(axe, page)
