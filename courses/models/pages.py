@@ -133,10 +133,21 @@ class CoursePage(Page):
         index.SearchField("learning_outcomes"),
     ]
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = []
 
     class Meta:
         verbose_name = _("course page")
+
+    @classmethod
+    def allowed_subpage_models(cls):
+        """Only pages that name a course page as their parent (case exercises, from assessments) go under a course.
+
+        So courses need not know those apps, and a page type that may go anywhere is still kept out.
+        """
+        return [
+            model
+            for model in super().allowed_subpage_models()
+            if getattr(model, "parent_page_types", None) is not None and cls in model.allowed_parent_page_models()
+        ]
 
     @property
     def vat_rate_percent(self) -> int:

@@ -10,6 +10,7 @@ from django.utils import timezone
 import pytest
 
 from accounts.factories import UserFactory
+from assessments.models import CaseExercisePage
 from content.factories import TopicFactory
 from content.models import HomePage
 from courses.factories import (
@@ -50,7 +51,8 @@ def test_page_tree_rules(home_page, catalogue):
     assert CoursePage.can_create_at(catalogue)
     assert not CoursePage.can_create_at(home_page)
     assert CourseIndexPage.allowed_subpage_models() == [CoursePage]
-    assert CoursePage.allowed_subpage_models() == []
+    # Only page types that name the course page as their parent: a general page may not go under a course.
+    assert CoursePage.allowed_subpage_models() == [CaseExercisePage]
     assert HomePage in CourseIndexPage.allowed_parent_page_models()
 
 

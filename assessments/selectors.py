@@ -1,0 +1,76 @@
+"""Reads for case exercises: who may attempt or preview one, and an attempt's content as it was when it started."""
+
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from courses.models import Enrolment, EnrolmentStatus
+from courses.selectors import cohorts_for_staff
+
+from .models import CaseExercisePage, HindsightSettings
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    number: int  # 1-based, as editors and learners count
+    value: object  # the StageBlock's StructValue
+
+    @property
+    def questions(self):
+        return list(self.value["questions"])
+
+
+def exercise_stages(page: CaseExercisePage) -> list[Stage]:
+    return [Stage(block.id, number, block.value) for number, block in enumerate(page.stages, 1)]
+
+
+def attempt_page(attempt) -> CaseExercisePage:
+    """The exercise exactly as it was when the attempt started, whatever has been published since."""
+    cache = attempt.__dict__.setdefault("_pinned_page", {})
+    if attempt.revision_id not in cache:
+        cache[attempt.revision_id] = attempt.revision.as_object()
+    return cache[attempt.revision_id]
+
+
+def attempt_stages(attempt) -> list[Stage]:
+    return exercise_stages(attempt_page(attempt))
+
+
+def learner_enrolment_for(*, user, exercise: CaseExercisePage) -> Enrolment | None:
+    """The learner's confirmed place on a cohort of the exercise's course that has not finished, if any."""
+    if not user.is_authenticated:
+        return None
+    course = exercise.get_parent()
+    return (
+        Enrolment.objects.filter(
+            user=user,
+            status=EnrolmentStatus.CONFIRMED,
+            cohort__course_id=course.pk,
+            cohort__ends_on__gte=timezone.localdate(),
+        )
+        .select_related("cohort")
+        .order_by("cohort__starts_on")
+        .first()
+    )
+
+
+def user_may_preview(*, user, exercise: CaseExercisePage) -> bool:
+    """Editors who can edit the page, and the leads (and administrators) of the course's cohorts, see it without attempting."""
+    if not user.is_authenticated:
+        return False
+    if exercise.permissions_for_user(user).can_edit():
+        return True
+    return cohorts_for_staff(user=user).filter(course_id=exercise.get_parent().pk).exists()
+
+
+def hindsight_phrases_in(text: str, phrases: list[str] | None = None) -> list[str]:
+    """The listed phrases of blame and hindsight found in `text`, as whole words, without regard to case."""
+    phrases = HindsightSettings.load().phrase_list() if phrases is None else phrases
+    found = []
+    for phrase in phrases:
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in phrase.split()) + r"(?!\w)"
+        if re.search(pattern, text or "", flags=re.IGNORECASE):
+            found.append(phrase)
+    return found
