@@ -228,3 +228,21 @@ class HindsightSettings(BaseGenericSetting):
 
     def phrase_list(self) -> list[str]:
         return [line.strip().lower() for line in self.phrases.splitlines() if line.strip()]
+
+
+class MarkingComment(models.Model):
+    """A comment markers reuse across answers ("Good use of the SEIPS model"), shared by the course team."""
+
+    text = models.TextField(_("comment"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["text"]
+        verbose_name = _("reusable marking comment")
+        constraints = [models.UniqueConstraint(fields=["text"], name="unique_marking_comment")]
+
+    def __str__(self):
+        return self.text

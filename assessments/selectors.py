@@ -74,3 +74,30 @@ def hindsight_phrases_in(text: str, phrases: list[str] | None = None) -> list[st
         if re.search(pattern, text or "", flags=re.IGNORECASE):
             found.append(phrase)
     return found
+
+
+def attempts_for_staff(*, user):
+    """Attempts by learners on the cohorts this person runs: a course lead's own cohorts, or all for administrators."""
+    from .models import Attempt
+
+    return Attempt.objects.filter(enrolment__cohort__in=cohorts_for_staff(user=user))
+
+
+def marking_queue(*, user):
+    """Submitted attempts with written answers to mark, and marked ones waiting for their marks to be released."""
+    from django.db.models import Count, Q
+
+    from .models import AttemptStatus
+
+    return (
+        attempts_for_staff(user=user)
+        .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
+        .select_related("user", "exercise", "enrolment__cohort")
+        .annotate(to_mark=Count("answers", filter=Q(answers__score__isnull=True)))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def attempt_questions(attempt) -> dict[str, tuple]:
+    """Each question of the pinned revision by its id: (stage, question)."""
+    return {question.id: (stage, question) for stage in attempt_stages(attempt) for question in stage.questions}

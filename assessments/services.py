@@ -48,7 +48,7 @@ def attempt_start(*, user, exercise: CaseExercisePage) -> Attempt:
     try:
         with transaction.atomic():
             return Attempt.objects.create(
-                user=user, exercise=exercise, revision=revision, enrolment=enrolment, route=[stages[0].id]
+                user=user, exercise=exercise, revision=revision, enrolment=enrolment, route=_opening(stages, stages[0])
             )
     except IntegrityError:
         # Two starts at once (two tabs): the one that won is the attempt.
@@ -129,18 +129,31 @@ def stage_submit(*, attempt: Attempt, user, stage_id: str) -> Attempt:
         answer.save(update_fields=["score", "max_score"])
         go_to = marked.go_to_stage or go_to
     StageSubmission.objects.create(attempt=attempt, stage_id=stage.id)
+    if any(stage_is_open(attempt, stage_id) for stage_id in attempt.route):
+        return attempt  # an unlocked stage opened alongside this one is still to submit
     stages = attempt_stages(attempt)
+    last = next(s for s in stages if s.id == attempt.route[-1])
     if go_to and 1 <= go_to <= len(stages):
         following = stages[go_to - 1]
     else:
-        following = stages[stage.number] if stage.number < len(stages) else None
+        following = stages[last.number] if last.number < len(stages) else None
     if following is None or following.id in attempt.route:
         # The end of the case (a branch back to a stage already worked through also ends it).
         _finish(attempt)
     else:
-        attempt.route = [*attempt.route, following.id]
+        attempt.route = [*attempt.route, *_opening(stages, following)]
         attempt.save(update_fields=["route"])
     return attempt
+
+
+def _opening(stages, first) -> list[str]:
+    """The stage that opens, with the unlocked stages straight after it, which open with it."""
+    opened = [first.id]
+    for stage in stages[first.number :]:
+        if stage.value["locked"]:
+            break
+        opened.append(stage.id)
+    return opened
 
 
 def _finish(attempt: Attempt):
@@ -165,3 +178,70 @@ def _record_score(attempt: Attempt, answers, now):
     attempt.passed = attempt.max_score == 0 or attempt.score * 100 >= page.pass_mark_percent * attempt.max_score
     if page.feedback_release != FeedbackRelease.AFTER_MARKING:
         attempt.released_at = attempt.released_at or now
+
+
+# --- Marking by course leads -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_marks_save(*, attempt: Attempt, marks: dict[int, tuple], by_user) -> Attempt:
+    """Record a person's marks and feedback on written answers: `marks` maps answer pks to (score, feedback).
+
+    All or nothing: a score below nothing or above the question's marks refuses the whole save. When every answer
+    has a mark the attempt is marked; its marks are released at once unless the exercise waits for a lead to release.
+    """
+    attempt = _lock(attempt)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        raise AttemptError(_("This attempt is still in progress, so it cannot be marked yet."), "in_progress")
+    answers = {answer.pk: answer for answer in attempt.answers.select_for_update()}
+    now = timezone.now()
+    for answer_id, (score, feedback) in marks.items():
+        answer = answers.get(answer_id)
+        if answer is None:
+            raise AttemptError(_("That answer is not part of this attempt."), "not_in_attempt")
+        if score is None:
+            continue
+        score = Decimal(score)
+        if score < 0 or score > answer.max_score:
+            raise AttemptError(
+                _("Give a mark from 0 to %(max)s.") % {"max": f"{answer.max_score.normalize():f}"}, "out_of_range"
+            )
+        answer.score, answer.marker_feedback = score, (feedback or "").strip()
+        answer.marked_by, answer.marked_at = by_user, now
+        answer.save(update_fields=["score", "marker_feedback", "marked_by", "marked_at"])
+    answers = list(answers.values())
+    if all(answer.score is not None for answer in answers):
+        newly_released = attempt.released_at is None
+        _record_score(attempt, answers, now)
+        attempt.save()
+        if attempt.released_at and newly_released:
+            _marks_released(attempt)
+    return attempt
+
+
+@transaction.atomic
+def attempt_release(*, attempt: Attempt, by_user) -> Attempt:
+    """A lead releases the marks and feedback of a marked attempt; the learner is emailed."""
+    attempt = _lock(attempt)
+    if attempt.status != AttemptStatus.MARKED:
+        raise AttemptError(_("Mark every answer before you release the marks."), "not_marked")
+    if attempt.released_at:
+        raise AttemptError(_("These marks are already released."), "released")
+    attempt.released_at = timezone.now()
+    attempt.save(update_fields=["released_at"])
+    _marks_released(attempt)
+    return attempt
+
+
+def _marks_released(attempt: Attempt):
+    from .emails import marks_released_send
+
+    transaction.on_commit(lambda: marks_released_send.enqueue(attempt_id=attempt.pk))
+
+
+def marking_comment_save(*, text: str, by_user):
+    from .models import MarkingComment
+
+    text = text.strip()
+    if text:
+        MarkingComment.objects.get_or_create(text=text, defaults={"created_by": by_user})

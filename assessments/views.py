@@ -107,7 +107,10 @@ def _question_views(attempt, stage, saved, released, errors, posted):
     for number, question in enumerate(stage.questions, 1):
         kind, value = question.block_type, question.value
         answer = saved.get(question.id)
-        response = posted.get(question.id) if posted is not None else (answer.response if answer else None)
+        if posted is not None and question.id in posted:
+            response = posted[question.id]  # what was just sent, to show again with its error
+        else:
+            response = answer.response if answer else None
         view = {"number": number, "id": question.id, "kind": kind, "value": value, "response": response or {}}
         view["template"] = f"assessments/questions/{'ranking' if kind == 'timeline' else kind}.html"
         view["error"] = errors.get(question.id)

@@ -1,7 +1,18 @@
-"""Registers the hindsight-prompt setting (and, as they land, the marking queue and the cohort dashboard panel)."""
+"""Registers the hindsight-prompt setting, the marking queue, what assessments adds to the cohort dashboard, and the
+demo builder."""
 
+from wagtail import hooks
 from wagtail.contrib.settings.registry import register_setting
 
+from courses.extensions import COMPLETION_CHECKS_HOOK, DASHBOARD_PANELS_HOOK
+
+from .demo import build_assessment_demo
 from .models import HindsightSettings
+from .progress import completion_checks, dashboard_panels
+from .viewsets import MarkingViewSet
 
 register_setting(HindsightSettings, icon="warning")
+hooks.register("build_demo_content", build_assessment_demo)
+hooks.register("register_admin_viewset", MarkingViewSet)
+hooks.register(DASHBOARD_PANELS_HOOK, dashboard_panels)
+hooks.register(COMPLETION_CHECKS_HOOK, completion_checks)

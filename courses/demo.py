@@ -173,7 +173,7 @@ LEARNERS = {
     "fatima": ("Fatima Begum", "fatima.begum@example.com", "Harbour Independent Clinic"),
     "hannah": ("Hannah Scott", "hannah.scott@example.com", "Belfast Day Surgery"),
     "ravi": ("Ravi Patel", "ravi.patel@example.com", "Riverside Independent Hospital"),
-    "priya": ("Priya Shah", "priya.shah@nhs.net", "Leeds Teaching Hospitals NHS Trust"),
+    "nadia": ("Nadia Hussain", "nadia.hussain@nhs.net", "Leeds Teaching Hospitals NHS Trust"),
     "james": ("James Cole", "james.cole@mft.nhs.uk", "Manchester University NHS Foundation Trust"),
     "sophie": ("Sophie Turner", "sophie.turner@nhs.net", "NHS Kent and Medway ICB"),
 }
@@ -205,7 +205,7 @@ COHORTS = [
         [
             ("hannah", "paid", 40),
             ("ravi", "paid", 33),
-            ("priya", "free", 30),
+            ("nadia", "free", 30),
             ("james", "free", 28),
             ("sophie", "free", 21),
         ],

@@ -6,8 +6,8 @@
   ``render_html(parent_context)``, such as ``wagtail.admin.ui.components.Component``) shown on the cohort dashboard.
 - ``register_cohort_roster_columns``: ``fn(request, cohort)`` returns ``wagtail.admin.ui.tables.Column`` objects added to
   the roster; the rows are ``Enrolment`` objects of the cohort.
-- ``register_completion_checks``: ``fn(cohort, enrolments)`` returns ``{enrolment.pk: CompletionCheck}`` for the learners
-  it has a rule for. A learner completes when every check is met (or a course lead overrides, with a reason).
+- ``register_completion_checks``: ``fn(cohort, enrolments)`` returns ``{enrolment.pk: CompletionCheck}`` (or a list of
+  them) for the learners it has a rule for. A learner completes when every check is met (or a course lead overrides, with a reason).
 """
 
 from dataclasses import dataclass
@@ -39,6 +39,6 @@ def roster_columns(*, request, cohort) -> list:
 def extra_completion_checks(*, cohort, enrolments) -> dict[int, list[CompletionCheck]]:
     checks: dict[int, list[CompletionCheck]] = {}
     for fn in hooks.get_hooks(COMPLETION_CHECKS_HOOK):
-        for pk, check in (fn(cohort, enrolments) or {}).items():
-            checks.setdefault(pk, []).append(check)
+        for pk, found in (fn(cohort, enrolments) or {}).items():
+            checks.setdefault(pk, []).extend([found] if isinstance(found, CompletionCheck) else found)
     return checks

@@ -144,6 +144,17 @@ class ReportSummaryPage(Page):
         ]
         return context
 
+    def learning_exercises(self):
+        """The published case exercises built from this report.
+
+        The relation is added by assessments (CaseExercisePage.report), which content must not import: without that
+        app installed there is simply nothing to list.
+        """
+        exercises = getattr(self, "case_exercises", None)
+        if exercises is None:
+            return []
+        return exercises.filter(live=True).order_by("title")
+
 
 class SafetyRecommendation(Orderable):
     page = ParentalKey(ReportSummaryPage, on_delete=models.CASCADE, related_name="recommendations")

@@ -167,6 +167,8 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_page_context(course=self, request=request))
+        # What other apps add under a course (case exercises), by title: courses need not know their types.
+        context["activities"] = self.get_children().live().public().order_by("title")
         return context
 
 

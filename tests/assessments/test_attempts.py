@@ -307,3 +307,25 @@ def test_hindsight_phrases_are_found(db, text):
 )
 def test_neutral_text_is_not_flagged(db, text):
     assert hindsight_phrases_in(text) == []
+
+
+def test_an_unlocked_stage_opens_with_the_one_before_it(course, learner):
+    page = publish(
+        CaseExercisePageFactory(
+            parent=course,
+            stages=[
+                stage("Briefing", [single_choice()]),
+                stage("Reference", [single_choice()], locked=False),
+                stage("Findings", [single_choice()]),
+            ],
+        )
+    )
+    attempt = services.attempt_start(user=learner, exercise=page)
+    ids = stage_ids(attempt)
+    assert attempt.route == ids[:2], "the unlocked second stage is open from the start"
+    attempt = answer_stage(attempt, learner, 2, {"choice": 0})
+    assert attempt.route == ids[:2], "the third stage waits until both open stages are submitted"
+    attempt = answer_stage(attempt, learner, 1, {"choice": 0})
+    assert attempt.route == ids
+    attempt = answer_stage(attempt, learner, 3, {"choice": 0})
+    assert attempt.status == AttemptStatus.MARKED

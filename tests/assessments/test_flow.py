@@ -187,3 +187,9 @@ def test_a_course_lead_previews_every_stage(client, exercise, cohort):
     text = page_text(client.get(exercise.url))
     assert "Preview of every stage" in text
     assert "The ward" in text
+
+
+def test_the_course_page_lists_its_case_exercises(client, exercise, course):
+    response = client.get(course.url)
+    links = {a.get_text(strip=True): a["href"] for a in soup(response).select("#exercises ~ ul a")}
+    assert links.get("Anticoagulation withheld") == exercise.url

@@ -3,7 +3,7 @@ a sign-off, a cohort they do not lead, and axe on every dashboard page.
 
 The demo (courses/demo.py) has the course lead leading the flagship course's cohorts SYS-01, SYS-02 and SYS-03 but not
 HFE-01 of the other course. SYS-03 is running: its first session (8 days ago) has a register, its second (yesterday) has
-none, and it has five confirmed learners.
+none, and it has six confirmed learners.
 """
 
 import re
@@ -30,7 +30,8 @@ SECOND_SESSION = "2. The work system: the SEIPS model"
 SYS03_LEARNERS = {
     "Hannah Scott": "hannah.scott@example.com",
     "Ravi Patel": "ravi.patel@example.com",
-    "Priya Shah": "priya.shah@nhs.net",
+    "Nadia Hussain": "nadia.hussain@nhs.net",
+    "Priya Shah": "nhs.learner@nhs.net",  # the demo NHS learner, on SYS-03 with a case exercise in progress
     "James Cole": "james.cole@mft.nhs.uk",
     "Sophie Turner": "sophie.turner@nhs.net",
 }
@@ -121,7 +122,7 @@ def test_course_lead_takes_the_register_messages_the_cohort_and_signs_off_a_lear
     dashboard_url = f"{DASHBOARDS}{cohort_pk(RUNNING_COHORT)}/"
     expect(page).to_have_url(re.compile(rf"{re.escape(dashboard_url)}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(RUNNING_COHORT)
-    expect(page.get_by_role("heading", level=2, name="Roster (5)")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Roster (6)")).to_be_visible()
     for name in SYS03_LEARNERS:
         # One of two sessions held so far, and the register of the second not yet taken.
         expect(roster_row(page, name)).to_contain_text("50% (1 of 2)")
@@ -132,12 +133,12 @@ def test_course_lead_takes_the_register_messages_the_cohort_and_signs_off_a_lear
     page.get_by_role("button", name="Mark everyone present").click()
 
     expect(page).to_have_url(re.compile(rf"{re.escape(dashboard_url)}$"))
-    expect(wagtail_message(page, f"Register saved for {SECOND_SESSION}: 5 learners marked.")).to_be_visible()
+    expect(wagtail_message(page, f"Register saved for {SECOND_SESSION}: 6 learners marked.")).to_be_visible()
     for name in SYS03_LEARNERS:
         expect(roster_row(page, name)).to_contain_text("100% (2 of 2)")
 
     # Then one learner turns out to have come late: the register is changed, and late still counts as attended.
-    page.get_by_role("link", name=f"Change the register for {SECOND_SESSION} (5 marks)").click()
+    page.get_by_role("link", name=f"Change the register for {SECOND_SESSION} (6 marks)").click()
     page.get_by_role("group", name="Mark for Ravi Patel").get_by_role("radio", name="Late").check()
     page.get_by_role("button", name="Save the register").click()
     expect(wagtail_message(page, f"Register saved for {SECOND_SESSION}")).to_be_visible()
@@ -149,26 +150,33 @@ def test_course_lead_takes_the_register_messages_the_cohort_and_signs_off_a_lear
     # A message to everyone with a confirmed place: one email each.
     page.get_by_role("link", name="Send a message").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Send a message")
-    expect(page.get_by_role("radio", name="Everyone with a confirmed place (5)")).to_be_checked()
+    expect(page.get_by_role("radio", name="Everyone with a confirmed place (6)")).to_be_checked()
     page.get_by_label("Subject").fill("Session 3 moves online")
     page.get_by_label("Message").fill("Session 3 is online only: use the usual joining link.")
     page.get_by_role("button", name="Send the message").click()
 
     expect(page).to_have_url(re.compile(rf"{re.escape(dashboard_url)}$"))
-    expect(wagtail_message(page, "Message 'Session 3 moves online' sent to 5 people.")).to_be_visible()
+    expect(wagtail_message(page, "Message 'Session 3 moves online' sent to 6 people.")).to_be_visible()
     sent = [message for message in mailoutbox if message.subject.startswith("Session 3 moves online")]
     assert sorted(email for message in sent for email in message.to) == sorted(SYS03_LEARNERS.values())
     assert all(len(message.to) == 1 for message in sent), "each learner gets their own email"
     messages_sent = page.get_by_role("region", name="Messages sent")
     expect(messages_sent).to_contain_text("Session 3 moves online")
 
-    # Sign-off: a learner who meets the attendance rule, as completed.
+    # Sign-off: a learner who meets the attendance rule but has not yet passed the required case exercise, so the
+    # lead gives a reason for the override.
     page.get_by_role("link", name="Sign off completion").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sign off completion")
     learner = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Hannah Scott"))
     expect(learner).to_contain_text("Met: Attendance of at least 80%: 2 of 2 sessions held (100%)")
+    expect(learner).to_contain_text("Not met: Pass 'Anticoagulation withheld around a procedure'")
     learner.get_by_role("checkbox").check()
     expect(page.get_by_role("radio", name="Completed", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Sign off", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Not met by: Hannah Scott.")
+    page.get_by_label("Reason for overriding the completion rule").fill(
+        "Worked the case with the lead in a face-to-face session after the online exercise failed to load."
+    )
     page.get_by_role("button", name="Sign off", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"{re.escape(dashboard_url)}$"))
@@ -211,14 +219,14 @@ def show_dashboard(page):
     )
     services.enrolments_sign_off(
         cohort=cohort,
-        enrolments=cohort.enrolments.filter(user__email=SYS03_LEARNERS["Priya Shah"]),
+        enrolments=cohort.enrolments.filter(user__email=SYS03_LEARNERS["Nadia Hussain"]),
         completed=True,
         by_user=lead,
         override_reason="Attended the missed session with another cohort.",
     )
     as_lead(page)
     page.goto(running_cohort_url())
-    expect(page.get_by_role("heading", level=2, name="Roster (5)")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Roster (6)")).to_be_visible()
     expect(page.get_by_role("region", name="Messages sent")).to_contain_text("Reading")
 
 
@@ -273,7 +281,7 @@ def show_group_enrolment_outcome(page):
     """The page after an upload: what happened to each row, with the form again for another file."""
     show_group_enrolment(page)
     page.get_by_label("Organisation").fill("Leeds Teaching Hospitals NHS Trust")
-    rows = "name,email\nNia Evans,nia.evans@nhs.net\nPriya Shah,priya.shah@nhs.net\nNo Address,not-an-email\n"
+    rows = "name,email\nNia Evans,nia.evans@nhs.net\nNadia Hussain,nadia.hussain@nhs.net\nNo Address,not-an-email\n"
     page.get_by_label("CSV file").set_input_files(
         {"name": "group.csv", "mimeType": "text/csv", "buffer": rows.encode()}
     )

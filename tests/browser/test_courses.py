@@ -64,9 +64,11 @@ def summary_value(scope, key):
     return row.get_by_role("definition").first
 
 
-def enrolment_card(page, title):
-    """A card on My learning, found by its heading (the course title)."""
-    return page.locator(".site-enrolment").filter(has=page.get_by_role("heading", name=title, exact=True))
+def enrolment_card(page, title, cohort=None):
+    """A card on My learning, found by its heading (the course title) and, where the learner has several places on
+    the course (the demo NHS learner is also on the running cohort), by its cohort."""
+    card = page.locator(".site-enrolment").filter(has=page.get_by_role("heading", name=title, exact=True))
+    return card.filter(has_text=f"Cohort {cohort}") if cohort else card
 
 
 def open_flagship_from_catalogue(page):
@@ -133,7 +135,7 @@ def test_nhs_learner_enrols_free_and_sees_the_course_in_my_learning(page, mailou
         f"Your place on {FLAGSHIP_TITLE} ({OPEN_COHORT}) is confirmed."
     )
     expect(page.get_by_role("heading", level=2, name="Your courses")).to_be_visible()
-    card = enrolment_card(page, FLAGSHIP_TITLE)
+    card = enrolment_card(page, FLAGSHIP_TITLE, OPEN_COHORT)
     expect(card).to_have_count(1)
     expect(card.get_by_text("Confirmed", exact=True)).to_be_visible()
     expect(card).to_contain_text(f"Cohort {OPEN_COHORT}")
@@ -206,7 +208,7 @@ def test_learner_on_the_waiting_list_accepts_an_offered_place(page, mailoutbox):
 
     expect(page).to_have_url(re.compile(r"/my-learning/$"))
     expect(page.get_by_role("status").filter(has_text="waiting list")).to_contain_text("at number 3")
-    card = enrolment_card(page, FLAGSHIP_TITLE)
+    card = enrolment_card(page, FLAGSHIP_TITLE, FULL_COHORT)
     expect(card.get_by_text("On the waiting list", exact=True)).to_be_visible()
     expect(card).to_contain_text("You are number 3 on the waiting list.")
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Sign out").click()
@@ -233,7 +235,7 @@ def test_learner_on_the_waiting_list_accepts_an_offered_place(page, mailoutbox):
 
     expect(page).to_have_url(re.compile(r"/my-learning/$"))
     expect(page.get_by_role("heading", level=2, name="Places offered to you")).to_be_visible()
-    card = enrolment_card(page, FLAGSHIP_TITLE)
+    card = enrolment_card(page, FLAGSHIP_TITLE, FULL_COHORT)
     expect(card.get_by_text("Place offered", exact=True)).to_be_visible()
     expect(card).to_contain_text("A place has come up for you.")
     expect(card).to_contain_text(f"Cohort {FULL_COHORT}")
@@ -244,7 +246,7 @@ def test_learner_on_the_waiting_list_accepts_an_offered_place(page, mailoutbox):
         f"Your place on {FLAGSHIP_TITLE} ({FULL_COHORT}) is confirmed."
     )
     expect(page.get_by_role("heading", level=2, name="Places offered to you")).to_have_count(0)
-    card = enrolment_card(page, FLAGSHIP_TITLE)
+    card = enrolment_card(page, FLAGSHIP_TITLE, FULL_COHORT)
     expect(card.get_by_text("Confirmed", exact=True)).to_be_visible()
     expect(card.get_by_role("link", name=f"Join the session online for {FLAGSHIP_TITLE}")).to_have_attribute(
         "href", f"https://meet.example.org/{FULL_COHORT.lower()}"

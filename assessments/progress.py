@@ -1,0 +1,108 @@
+"""What assessments adds to a cohort through the hooks courses defines: the dashboard panel and the completion rule."""
+
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from wagtail.admin.ui.components import Component
+
+from courses.extensions import CompletionCheck
+from courses.selectors import cohort_roster
+
+from .models import Attempt, AttemptStatus, CaseExercisePage
+
+
+def course_exercises(cohort):
+    return list(CaseExercisePage.objects.live().child_of(cohort.course).order_by("path"))
+
+
+def cohort_progress(cohort, enrolments=None) -> dict:
+    """Per learner and exercise: their best released result or where they are, in a fixed number of queries."""
+    exercises = course_exercises(cohort)
+    if not exercises:
+        return {"exercises": [], "rows": [], "backlog": 0}
+    enrolments = cohort_roster(cohort=cohort) if enrolments is None else list(enrolments)
+    attempts = Attempt.objects.filter(enrolment__in=enrolments, exercise__in=exercises).order_by("started_at")
+    cells = {}
+    for attempt in attempts:
+        key = (attempt.enrolment_id, attempt.exercise_id)
+        best = cells.get(key)
+        released = attempt.released_at is not None and attempt.score is not None
+        rank = (released, bool(attempt.passed), attempt.score or 0)
+        if best is None or rank >= best["rank"]:
+            cells[key] = {"attempt": attempt, "rank": rank, "released": released}
+    backlog = (
+        Attempt.objects.filter(enrolment__cohort=cohort)
+        .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
+        .aggregate(n=Count("pk"))["n"]
+    )
+    rows = []
+    for enrolment in enrolments:
+        row = {"enrolment": enrolment, "cells": []}
+        for exercise in exercises:
+            cell = cells.get((enrolment.pk, exercise.pk))
+            row["cells"].append(_cell_text(cell))
+        rows.append(row)
+    return {"exercises": exercises, "rows": rows, "backlog": backlog}
+
+
+def _cell_text(cell) -> str:
+    if cell is None:
+        return _("Not started")
+    attempt = cell["attempt"]
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return _("In progress")
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return _("Waiting for marking")
+    if not attempt.released_at:
+        return _("Marked, not released")
+    verdict = _("passed") if attempt.passed else _("not passed")
+    return f"{attempt.percent}% ({verdict})"
+
+
+class ExerciseProgressPanel(Component):
+    """Each learner's progress and scores per exercise, the marking backlog, and a CSV of the table."""
+
+    def __init__(self, cohort):
+        self.cohort = cohort
+
+    def render_html(self, parent_context=None):
+        progress = cohort_progress(self.cohort)
+        if not progress["exercises"]:
+            return ""
+        return render_to_string(
+            "assessments/admin/progress_panel.html",
+            {
+                **progress,
+                "cohort": self.cohort,
+                "marking_url": reverse("assessments_marking:index"),
+                "export_url": reverse("assessments_marking:progress_csv", args=[self.cohort.pk]),
+            },
+        )
+
+
+def dashboard_panels(request, cohort):
+    return [ExerciseProgressPanel(cohort)]
+
+
+def completion_checks(cohort, enrolments) -> dict:
+    """'Pass <exercise>' for each exercise that counts towards completion: a released, passing attempt."""
+    required = [exercise for exercise in course_exercises(cohort) if exercise.counts_towards_completion]
+    if not required:
+        return {}
+    passed = set(
+        Attempt.objects.filter(
+            enrolment__in=enrolments, exercise__in=required, passed=True, released_at__isnull=False
+        ).values_list("enrolment_id", "exercise_id")
+    )
+    checks = {}
+    for enrolment in enrolments:
+        for exercise in required:
+            met = (enrolment.pk, exercise.pk) in passed
+            checks.setdefault(enrolment.pk, []).append(
+                CompletionCheck(
+                    _("Pass '%(title)s'") % {"title": exercise.title}, met, _("Passed") if met else _("Not passed yet")
+                )
+            )
+    return checks
