@@ -23,36 +23,11 @@ from assessments.factories import (
 )
 from assessments.models import Answer, Attempt, AttemptStatus
 from assessments.selectors import attempt_stages, hindsight_phrases_in
-from courses.factories import CohortFactory, CourseIndexPageFactory, CoursePageFactory, EnrolmentFactory
+from courses.factories import CohortFactory, CoursePageFactory, EnrolmentFactory
 from courses.models import EnrolmentStatus
+from tests.assessments.helpers import publish
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def course(home_page):
-    return CoursePageFactory(parent=CourseIndexPageFactory(parent=home_page), title="A systems approach")
-
-
-@pytest.fixture
-def cohort(course):
-    today = timezone.localdate()
-    return CohortFactory(
-        course=course, starts_on=today - datetime.timedelta(days=3), ends_on=today + datetime.timedelta(days=30)
-    )
-
-
-@pytest.fixture
-def learner(cohort):
-    user = UserFactory(email="sam@nhs.net")
-    EnrolmentFactory(user=user, cohort=cohort)
-    return user
-
-
-def publish(page):
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
 
 
 @pytest.fixture

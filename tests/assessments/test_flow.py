@@ -1,9 +1,6 @@
 """The learner's flow over HTTP: the overview, starting, saving, submitting stage by stage, and who may see what."""
 
-import datetime
 from http import HTTPStatus
-
-from django.utils import timezone
 
 import pytest
 
@@ -11,30 +8,10 @@ from accounts.factories import UserFactory
 from assessments.factories import CaseExercisePageFactory, free_text, multiple_choice, ranking, single_choice, stage
 from assessments.models import Answer, Attempt, AttemptStatus
 from assessments.selectors import attempt_stages
-from courses.factories import CohortFactory, CourseIndexPageFactory, CoursePageFactory, EnrolmentFactory
+from courses.factories import EnrolmentFactory
 from tests.content.helpers import soup, texts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def course(home_page):
-    return CoursePageFactory(parent=CourseIndexPageFactory(parent=home_page), title="A systems approach")
-
-
-@pytest.fixture
-def cohort(course):
-    today = timezone.localdate()
-    return CohortFactory(
-        course=course, starts_on=today - datetime.timedelta(days=3), ends_on=today + datetime.timedelta(days=30)
-    )
-
-
-@pytest.fixture
-def learner(cohort):
-    user = UserFactory(email="sam@nhs.net")
-    EnrolmentFactory(user=user, cohort=cohort)
-    return user
 
 
 @pytest.fixture
