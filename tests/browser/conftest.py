@@ -17,6 +17,7 @@ Three things here are less obvious than they look:
 import io
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.core.management import call_command
@@ -175,3 +176,14 @@ def axe():
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
+
+
+@pytest.fixture
+def staff_mfa_required(settings, monkeypatch):
+    """Staff need an authenticator code (tests/browser/accounts.py makes it), read from a frozen TOTP clock."""
+    from allauth.mfa.totp.internal import auth as totp_auth
+
+    from tests.browser.accounts import FROZEN_NOW
+
+    settings.STAFF_MFA_REQUIRED = True
+    monkeypatch.setattr(totp_auth, "time", SimpleNamespace(time=lambda: FROZEN_NOW))

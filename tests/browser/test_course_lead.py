@@ -7,22 +7,19 @@ none, and it has six confirmed learners.
 """
 
 import re
-from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal import auth as totp_auth
 from playwright.sync_api import expect
 
-from content.demo.text import DEMO_PASSWORD
 from courses import services
 from courses.demo import ADMIN_EMAIL, COURSE_LEAD_EMAIL
 from courses.models import Attendance, AttendanceMark, Cohort, EnrolmentStatus, MessageAudience
+from tests.browser.accounts import sign_in_to_admin, with_authenticator
 from tests.browser.axe import assert_no_blocking_violations
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("staff_mfa_required")]
 
 RUNNING_COHORT, OTHER_COURSE_COHORT = "SYS-03", "HFE-01"
 LEAD_COHORTS = ["SYS-01", "SYS-02", "SYS-03"]
@@ -36,46 +33,7 @@ SYS03_LEARNERS = {
     "Sophie Turner": "sophie.turner@nhs.net",
 }
 DASHBOARDS = "/admin/courses/dashboards/"
-# A fixed instant for allauth's TOTP clock (the live server runs in this process), so a code cannot expire between
-# making it and the server checking it.
-FROZEN_NOW = 1_800_000_000
-
-
-@pytest.fixture(autouse=True)
-def staff_mfa_required(settings, monkeypatch):
-    settings.STAFF_MFA_REQUIRED = True
-    monkeypatch.setattr(totp_auth, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
-
-
 # Helpers ---------------------------------------------------------------------------------------------------------------
-
-
-def with_authenticator(email):
-    """Give the demo account an authenticator app, as allauth does when its set-up form is completed; returns the secret."""
-    secret = totp_auth.generate_totp_secret()
-    totp_auth.TOTP.activate(get_user_model().objects.get(email=email), secret)
-    return secret
-
-
-def totp_code(secret):
-    """The code an authenticator app would show for this secret now."""
-    return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, FROZEN_NOW // mfa_settings.TOTP_PERIOD))
-
-
-def sign_in_to_admin(page, email, secret):
-    """Open the admin, which asks to sign in, then give the password and the authenticator code."""
-    page.goto("/admin/")
-    expect(page).to_have_url(re.compile(r"/account/login/\?next=/admin/$"))
-    form = page.get_by_role("main").locator("form")
-    form.get_by_label("Email").fill(email)
-    form.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
-
-    expect(page).to_have_url(re.compile(r"/account/2fa/authenticate/$"))
-    form = page.get_by_role("main").locator("form")
-    form.get_by_label("Code").fill(totp_code(secret))
-    form.get_by_role("button").first.click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def cohort_pk(code):

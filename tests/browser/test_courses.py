@@ -6,22 +6,19 @@ The demo (courses/demo.py) gives the flagship course three cohorts: SYS-01 open 
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 
 import pytest
 from playwright.sync_api import expect
 
-from content.demo.text import DEMO_PASSWORD
 from courses import services
 from courses.demo import COURSES
 from courses.models import Cohort, Enrolment, EnrolmentStatus
+from tests.browser.accounts import EXTERNAL_LEARNER, NHS_LEARNER, sign_in, submit_sign_in, user
 from tests.browser.axe import assert_no_blocking_violations
 
 pytestmark = pytest.mark.browser
 
-NHS_LEARNER = "nhs.learner@nhs.net"
-EXTERNAL_LEARNER = "external.learner@example.com"
 FLAGSHIP = COURSES[0]
 FLAGSHIP_TITLE = FLAGSHIP["title"]
 FLAGSHIP_PATH = f"/courses/{FLAGSHIP['slug']}/"
@@ -33,28 +30,9 @@ NHS_QUESTION = "Do you work for an NHS organisation in England?"
 # Helpers ---------------------------------------------------------------------------------------------------------------
 
 
-def user(email):
-    return get_user_model().objects.get(email=email)
-
-
 def starts(code):
     """How the pages name a cohort: by its start date, '5 March 2026'."""
     return date_format(Cohort.objects.get(code=code).starts_on, "j F Y")
-
-
-def sign_in(page, email):
-    page.goto("/account/login/")
-    submit_sign_in(page, email)
-
-
-def submit_sign_in(page, email):
-    """Fill in and send the sign-in form already on the page."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    form = page.get_by_role("main").locator("form")
-    form.get_by_label("Email").fill(email)
-    form.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Your account").get_by_role("link", name="Sign out")).to_be_visible()
 
 
 def summary_value(scope, key):
