@@ -337,3 +337,19 @@ def test_no_serious_or_critical_violations(page, axe, show):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     assert_no_blocking_violations(axe, page)
+
+
+def test_nhsuk_frontend_starts_and_its_error_summary_takes_focus(page):
+    """The header, error summary and buttons come from NHS.UK frontend's JavaScript, which starts only where the page
+    marks the browser as supported; a form with errors then puts focus on its summary for screen-reader users."""
+    page_errors = []
+    page.on("pageerror", lambda error: page_errors.append(error))
+
+    show_declaration_error(page)
+
+    expect(page.locator("body")).to_have_class(re.compile(r"\bnhsuk-frontend-supported\b"))
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Your employer")).to_be_focused()
+    assert page_errors == []
