@@ -81,7 +81,9 @@ def _stage(attempt: Attempt, stage_id: str):
 def answers_save(*, attempt: Attempt, user, stage_id: str, answers: dict) -> dict[str, str]:
     """Save what the learner has answered on an open stage; returns {question id: message} for answers not accepted.
 
-    A question left blank is simply not saved yet; an answer that is not one of the options is reported.
+    A question left blank is simply not saved yet. An answer given only in part (a ranking with two items in one place,
+    a categorise question with an item left out) or not one of the options is reported and not saved; the stage's other
+    answers are saved, so a learner loses nothing while they correct one.
     """
     attempt = _own_attempt_in_progress(attempt, user)
     stage = _stage(attempt, stage_id)
@@ -95,8 +97,7 @@ def answers_save(*, attempt: Attempt, user, stage_id: str, answers: dict) -> dic
         try:
             cleaned = answer_clean(question.block_type, question.value, answer)
         except ValidationError as error:
-            if error.code != "missing":
-                problems[question.id] = error.messages[0]
+            problems[question.id] = error.messages[0]
             continue
         Answer.objects.update_or_create(
             attempt=attempt,

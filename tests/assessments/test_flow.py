@@ -129,6 +129,34 @@ def test_a_wrong_answer_value_is_refused_with_a_message(client, exercise, learne
     assert not Answer.objects.exists()
 
 
+def test_a_ranking_answered_in_part_is_reported_not_dropped(client, exercise, learner):
+    client.force_login(learner)
+    attempt, url = start(client, exercise)
+    single, multiple = question_ids(attempt, 1)
+    client.post(
+        url, {"stage": stage_id(attempt, 1), "action": "submit", f"q-{single}": "0", f"q-{multiple}": ["0", "1"]}
+    )
+    ranked, written = question_ids(attempt, 2)
+    two_in_first_place = {f"q-{ranked}-0": "1", f"q-{ranked}-1": "1", f"q-{ranked}-2": "3"}
+
+    for action in ("save", "submit"):
+        response = client.post(
+            url, {"stage": stage_id(attempt, 2), "action": action, **two_in_first_place, f"q-{written}": "A finding."}
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert texts(soup(response).select(".nhsuk-error-summary__list a")) == [
+            "Question 1: Give every item a different place."
+        ]
+        shown = [soup(response).select_one(f"#q-{ranked}-{i}").find("option", selected=True) for i in range(3)]
+        assert [option.text.strip() if option else None for option in shown] == ["1", None, "3"], (
+            "the places given stay filled in; the clashing one is left for the learner to choose again"
+        )
+    assert not Answer.objects.filter(question_id=ranked).exists()
+    assert Answer.objects.get(question_id=written).response == {"text": "A finding."}
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+
+
 def test_a_blaming_answer_gets_a_gentle_prompt_and_is_still_saved(client, exercise, learner):
     client.force_login(learner)
     attempt, url = start(client, exercise)
