@@ -8,6 +8,7 @@ import pytest
 
 from assessments.factories import categorise, free_text, multiple_choice, ranking, single_choice, timeline
 from assessments.marking import answer_clean, answer_mark
+from assessments.templatetags.marks import marks
 
 
 def score(question, answer):
@@ -115,3 +116,11 @@ def test_valid_answers_are_stored_in_a_fixed_shape():
     assert answer_clean(*free_text(), {"text": "  Two policies.  "}) == {"text": "Two policies."}
     assert answer_clean(*ranking(), {"order": ["2", "0", "1"]}) == {"order": [2, 0, 1]}
     assert answer_clean(*categorise(), {"placements": ["3", "2"]}) == {"placements": [3, 2]}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [(Decimal("6.00"), "6"), (Decimal("5.50"), "5.5"), (Decimal("5.25"), "5.25"), (Decimal("0"), "0"), (None, "")],
+)
+def test_marks_read_without_trailing_zeros(stored, shown):
+    assert marks(stored) == shown

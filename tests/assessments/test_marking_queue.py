@@ -111,13 +111,13 @@ class TestMarkingQueue(MarkingTestCase):
         self.assertIsNotNone(self.attempt.released_at)
         [email] = mail.outbox
         self.assertEqual(email.to, ["sam@nhs.net"])
-        self.assertIn("You scored 5.50 out of 6 (92%), a pass.", email.body)
+        self.assertIn("You scored 5.5 out of 6 (92%), a pass.", email.body)
         self.assertTrue(MarkingComment.objects.filter(text="Clear account of the policy conditions.").exists())
 
         self.client.force_login(self.learner)
         attempt_page = self.client.get(self.exercise.url + f"attempts/{self.attempt.pk}/")
         text = " ".join(soup(attempt_page).get_text().split())
-        self.assertIn("You scored 5.50 out of 6", text)
+        self.assertIn("You scored 5.5 out of 6", text)
         self.assertIn("From your marker: Clear account of the policy conditions.", text)
 
     def test_a_reusable_comment_is_added_to_the_feedback(self):

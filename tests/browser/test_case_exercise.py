@@ -216,7 +216,11 @@ def test_learner_finishes_the_demo_exercise_and_a_course_lead_marks_it(new_page,
     form = open_form(learner)
     finding = question(form, prompt_of(STAGE_4, 1))
     answer_box = finding.get_by_role("textbox", name="Your answer")
-    hindsight = finding.locator(".site-hindsight-prompt")
+    # The prompt sits in a live region that is on the page before it shows, so screen readers announce it.
+    live_region = finding.locator("[aria-live=polite]")
+    expect(live_region).to_be_attached()
+    expect(live_region).not_to_have_attribute("hidden", "")
+    hindsight = live_region.locator(".site-hindsight-prompt")
     expect(hindsight).to_be_hidden()
     # The prompt appears while the learner types, before anything is sent, and goes once the blame is reworded.
     answer_box.press_sequentially(BLAMING_ANSWER)

@@ -9,12 +9,16 @@ const patterns = phrases.map((phrase) => ({
 }));
 
 function check(textarea) {
-  const prompt = document.getElementById(`${textarea.id.replace(/-text$/, "")}-prompt`);
+  // The live region (#q-…-prompt) stays in the page; the prompt inside it is shown, hidden or reworded, and only
+  // when what was found changes, so a screen reader does not hear it again at every pause in typing.
+  const region = document.getElementById(`${textarea.id.replace(/-text$/, "")}-prompt`);
+  const prompt = region && region.querySelector(".site-hindsight-prompt");
   if (!prompt) return;
   const found = patterns.filter(({ regex }) => regex.test(textarea.value)).map(({ phrase }) => phrase);
-  prompt.hidden = found.length === 0;
   const list = prompt.querySelector(".site-hindsight-found");
-  if (list) list.textContent = found.length ? ` (${found.join(", ")})` : "";
+  const text = found.length ? ` (${found.join(", ")})` : "";
+  if (list && list.textContent !== text) list.textContent = text;
+  if (prompt.hidden !== (found.length === 0)) prompt.hidden = found.length === 0;
 }
 
 for (const textarea of document.querySelectorAll(".site-hindsight-check")) {
