@@ -548,13 +548,9 @@ def build_exercise(course: CoursePage, report: ReportSummaryPage | None) -> Case
     return CaseExercisePage.objects.get(pk=page.pk)
 
 
-def enrol_on_running_cohort(user) -> Enrolment | None:
-    """A free, confirmed place on the running cohort, present at its first session like the rest of the cohort."""
-    cohort = Cohort.objects.filter(code=RUNNING_COHORT).first()
-    if cohort is None or cohort.enrolments.filter(user=user).exists():
-        return None
-    now = timezone.now()
-    joined = now - datetime.timedelta(days=26)
+def enrol_free(user, cohort: Cohort, *, days_ago: int) -> Enrolment:
+    """A free, confirmed place for an NHS learner, as the enrolment flow would have made it `days_ago` days ago."""
+    joined = timezone.now() - datetime.timedelta(days=days_ago)
     profile = getattr(user, "profile", None)
     enrolment = EnrolmentFactory(
         user=user,
@@ -568,6 +564,15 @@ def enrol_on_running_cohort(user) -> Enrolment | None:
         confirmed_at=joined,
     )
     Enrolment.objects.filter(pk=enrolment.pk).update(created_at=joined)
+    return enrolment
+
+
+def enrol_on_running_cohort(user) -> Enrolment | None:
+    """A free, confirmed place on the running cohort, present at its first session like the rest of the cohort."""
+    cohort = Cohort.objects.filter(code=RUNNING_COHORT).first()
+    if cohort is None or cohort.enrolments.filter(user=user).exists():
+        return None
+    enrolment = enrol_free(user, cohort, days_ago=26)
     first = cohort.sessions.order_by("date", "start_time").first()
     # Only where the register was taken, so the demo register still covers everyone on the cohort.
     if first is not None and first.attendance.exists():

@@ -15,6 +15,7 @@ urlpatterns = [
     path("payments/", include("courses.webhook_urls")),
     path("", include("content.urls")),
     path("", include("courses.urls")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

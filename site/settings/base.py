@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "content.apps.ContentConfig",
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
+    "certificates.apps.CertificatesConfig",
     "wagtailnhsukfrontend",
     "wagtailnhsukfrontend.forms",
     "wagtailnhsukfrontend.settings",
@@ -188,6 +189,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Certificate PDFs and CPD evidence: outside MEDIA_ROOT, served only through views that check who asks.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")),
+            "base_url": None,
+        },
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -225,5 +234,6 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 COURSES_PAYMENT_ADAPTER = "courses.payments.StripePaymentAdapter"
+CERTIFICATES_RENDERER = "certificates.rendering.WeasyPrintRenderer"
 COURSES_PAYMENT_HOLD_MINUTES = int(os.environ.get("COURSES_PAYMENT_HOLD_MINUTES", "30"))
 COURSES_OFFER_HOURS = int(os.environ.get("COURSES_OFFER_HOURS", "48"))

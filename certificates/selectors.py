@@ -1,0 +1,84 @@
+"""Reads for certificates: the completion rule per learner, the design in force, and who may see which certificate."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from courses.extensions import CompletionCheck
+from courses.models import Cohort, Enrolment, EnrolmentStatus
+from courses.selectors import ROSTER_STATUSES, cohorts_for_staff, completion_checks
+
+from .models import Certificate, CertificateTemplate
+
+
+@dataclass(frozen=True)
+class RuleStanding:
+    """The completion rule for one learner: each part (attendance, exercises, sign-off) and whether it holds."""
+
+    enrolment: Enrolment
+    checks: list[CompletionCheck]
+    overridden: bool
+
+    @property
+    def holds(self) -> bool:
+        signed_off = self.enrolment.status == EnrolmentStatus.COMPLETED
+        # A course lead may sign off someone the register or an exercise does not show as meeting the rule, with a
+        # recorded reason (courses.services.enrolments_sign_off); that judgement is part of the rule.
+        return signed_off and (self.overridden or all(check.met for check in self.checks))
+
+
+def completion_rule(*, cohort: Cohort, enrolments=None) -> dict[int, RuleStanding]:
+    """For each learner on the roster: attendance and exercises (through courses' hooks) and the lead's sign-off."""
+    if enrolments is None:
+        enrolments = list(cohort.enrolments.filter(status__in=ROSTER_STATUSES).select_related("user"))
+    checks = completion_checks(cohort=cohort, enrolments=enrolments)
+    standings = {}
+    for enrolment in enrolments:
+        signed_off = enrolment.status == EnrolmentStatus.COMPLETED
+        sign_off = CompletionCheck(
+            _("Signed off by a course lead"),
+            signed_off,
+            _("Signed off") if signed_off else _("Not signed off yet"),
+        )
+        standings[enrolment.pk] = RuleStanding(
+            enrolment=enrolment,
+            checks=[*checks.get(enrolment.pk, []), sign_off],
+            overridden=signed_off and bool(enrolment.completion_override_reason),
+        )
+    return standings
+
+
+def rule_standing(*, enrolment: Enrolment) -> RuleStanding:
+    return completion_rule(cohort=enrolment.cohort, enrolments=[enrolment])[enrolment.pk]
+
+
+def design_for(*, course) -> CertificateTemplate | None:
+    """The course's own design if it has one, otherwise the programme's default."""
+    return (
+        CertificateTemplate.objects.filter(Q(course=course) | Q(course__isnull=True))
+        .order_by("course_id")  # a course's own (not null) before the default
+        .select_related("latest_revision")
+        .first()
+    )
+
+
+def valid_certificate(*, enrolment: Enrolment) -> Certificate | None:
+    return Certificate.objects.filter(enrolment=enrolment, revoked_at__isnull=True).first()
+
+
+def certificates_for_staff(*, user):
+    """Certificates of the cohorts this person runs (all of them for course administrators)."""
+    return Certificate.objects.filter(enrolment__cohort__in=cohorts_for_staff(user=user))
+
+
+def certificate_for_holder_or_staff(*, code: str, user) -> Certificate | None:
+    """The certificate behind a private download: its holder's, or the staff who run its cohort; None for others."""
+    if not user.is_authenticated:
+        return None
+    certificate = Certificate.objects.select_related("enrolment__cohort").filter(code=code).first()
+    if certificate is None:
+        return None
+    if certificate.user_id == user.pk or certificates_for_staff(user=user).filter(pk=certificate.pk).exists():
+        return certificate
+    return None

@@ -1,0 +1,15 @@
+"""Registers the certificates admin, what certificates adds to the cohort dashboard, its log actions and the demo."""
+
+from wagtail import hooks
+
+from courses.extensions import DASHBOARD_PANELS_HOOK
+
+from .admin_views import dashboard_panels, register_log_actions
+from .demo import build_certificate_demo
+from .viewsets import CertificatesAdminGroup, CohortCertificatesViewSet
+
+hooks.register("register_admin_viewset", CertificatesAdminGroup)
+hooks.register("register_admin_viewset", CohortCertificatesViewSet)
+hooks.register("register_log_actions", register_log_actions)
+hooks.register(DASHBOARD_PANELS_HOOK, dashboard_panels)
+hooks.register("build_demo_content", build_certificate_demo)
