@@ -6,10 +6,18 @@ services a course lead's register and sign-off use, so the certificate is issued
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
 from django.utils import timezone
+
+from wagtail.images import get_image_model
+from wagtail.models import Collection
+
+from PIL import Image as PILImage
+from PIL import ImageDraw
 
 from assessments.demo import enrol_free
 from courses import services as course_services
@@ -23,7 +31,24 @@ NHS_LEARNER_EMAIL = "nhs.learner@nhs.net"
 FINISHED_COHORT = "HFE-00"
 ORGANISATION = "National Patient Safety Investigations"
 DESIGN_NAME = "Programme certificate"
+LOGO_TITLE = "National Patient Safety Investigations logo"
 ACTIVITY_TITLE = "Learning from deaths: regional mortality review workshop"
+
+
+def build_logo():
+    """A plain wordmark for the demo organisation (the real body uploads its own logo to the design)."""
+    Image = get_image_model()
+    existing = Image.objects.filter(title=LOGO_TITLE).first()
+    if existing:
+        return existing
+    picture = PILImage.new("RGB", (480, 120), "#005eb8")
+    ImageDraw.Draw(picture).text((24, 30), "NPSI", fill="#ffffff", font_size=60)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    image = Image(title=LOGO_TITLE, collection=Collection.get_first_root_node())
+    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="npsi-logo.png")
+    image.save()
+    return image
 
 
 def build_design() -> CertificateTemplate:
@@ -32,6 +57,7 @@ def build_design() -> CertificateTemplate:
         design = CertificateTemplate.objects.create(
             name=DESIGN_NAME,
             organisation_name=ORGANISATION,
+            logo=build_logo(),
             signatory_name="Dr Helen Marsh",
             signatory_role="Director of Education",
         )

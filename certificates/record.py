@@ -76,11 +76,13 @@ class CPDRecord:
     revalidation_due: datetime.date | None
     years: list[YearTotal] = field(default_factory=list)
     progress: RevalidationProgress | None = None
+    # Shown as revoked (a revoked certificate shows as revoked everywhere), counted nowhere.
+    revoked_certificates: list[Certificate] = field(default_factory=list)
 
 
 def cpd_certificates(*, user) -> list[Certificate]:
-    """The learner's valid certificates, newest first: a revoked certificate no longer counts towards anything."""
-    return list(Certificate.objects.filter(user=user, revoked_at__isnull=True).order_by("-completed_on", "-pk"))
+    """All the learner's certificates, newest first; `cpd_record` sets the revoked ones apart, as they count for nothing."""
+    return list(Certificate.objects.filter(user=user).order_by("-completed_on", "-pk"))
 
 
 def cpd_activities(*, user) -> list[CPDActivity]:
@@ -150,13 +152,15 @@ def revalidation_progress(
 def cpd_record(*, user, today: datetime.date | None = None) -> CPDRecord:
     """Everything the record page and its exports show, in three queries."""
     today = today or timezone.localdate()
-    certificates = cpd_certificates(user=user)
+    every_certificate = cpd_certificates(user=user)
+    certificates = [c for c in every_certificate if not c.is_revoked]
     activities = cpd_activities(user=user)
     due = cpd_revalidation_due(user=user)
     return CPDRecord(
         certificates=certificates,
         activities=activities,
         revalidation_due=due,
+        revoked_certificates=[c for c in every_certificate if c.is_revoked],
         years=cpd_hours_by_year(certificates=certificates, activities=activities),
         progress=revalidation_progress(
             period=revalidation_period(due=due, today=today), certificates=certificates, activities=activities

@@ -142,3 +142,16 @@ def test_a_revoked_certificate_has_no_pdf_or_badge(client, certificate, course_l
     client.force_login(certificate.user)
     assert client.get(pdf_url(certificate)).status_code == HTTPStatus.NOT_FOUND
     assert client.get(credential_url(certificate)).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_designs_logo_is_printed(certificate, design):
+    from content.factories import ImageFactory
+
+    design.logo = ImageFactory(title="Logo")
+    design.save()
+    certificate.template_revision = design.save_revision()
+    certificate.save()
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    services.certificate_pdf_ensure(certificate=certificate)
+    page = pypdf.PdfReader(Certificate.objects.get(pk=certificate.pk).pdf.open("rb")).pages[0]
+    assert len(page.images) == 1

@@ -232,6 +232,7 @@ def test_revoked_certificates_and_unfinished_reflections_do_not_count(nurse, oth
     record = cpd_record(user=nurse)
 
     assert record.certificates == []
+    assert [c.cpd_hours for c in record.revoked_certificates] == [Decimal(18)], "listed as revoked, not counted"
     assert [a.hours for a in record.activities] == [Decimal(2)]
     assert (record.progress.hours.done, record.progress.reflections.done) == (Decimal(2), 0)
 
@@ -688,3 +689,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == f"/account/login/?next={url}"
+
+
+def test_a_revoked_certificate_shows_as_revoked_without_downloads(signed_in, nurse, make_certificate):
+    revoked = make_certificate(nurse, completed_on=days_ago(30), hours="18", revoked=True)
+    page = soup(signed_in.get(RECORD))
+    listed = page.select_one(".site-cpd-revoked")
+    assert "Revoked" in listed.get_text() and revoked.code in listed.get_text()
+    assert [a["href"] for a in listed.select("a")] == [f"/certificates/verify/{revoked.code}/"]
+    assert page.select_one(".site-cpd-certificates") is None
