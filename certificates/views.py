@@ -61,9 +61,11 @@ class VerifyView(View):
         if throttle.is_throttled(request):
             return _too_many(request)
         canonical = certificate_code_normalise(code)
-        if canonical != code:
+        if canonical != code and CODE_PATTERN.match(canonical):
             return redirect("certificates:verify", code=canonical)
-        certificate = Certificate.objects.filter(code=code).select_related("reissued_as").first()
+        certificate = None
+        if CODE_PATTERN.match(code):
+            certificate = Certificate.objects.filter(code=code).select_related("reissued_as").first()
         if certificate is None:
             throttle.record_miss(request)
             form = VerifyForm(initial={"code": code})

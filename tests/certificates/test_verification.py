@@ -84,3 +84,15 @@ def test_checking_real_codes_is_never_throttled(client, certificate, settings):
     settings.CERTIFICATES_VERIFY_MISS_LIMIT = 3
     for _ in range(10):
         assert client.get(verify_url(certificate.code)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("typed", ["----", "not a code", "2222-3333-44445555"])
+def test_anything_that_is_not_a_code_is_404_too(client, typed):
+    response = client.get(f"/certificates/verify/{typed}/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_code_in_another_form_goes_to_its_page(client, certificate):
+    response = client.get(verify_url(certificate.code.lower().replace("-", "")))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == verify_url(certificate.code)
