@@ -20,7 +20,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import HeaderButton
 
-from courses.admin_views import ExtraFieldsInspectMixin, ObjectActionView
+from courses.admin_views import ExtraFieldsInspectMixin, ObjectActionView, StreamingExportMixin
 from courses.lead_views import URL_NAMESPACE as DASHBOARDS
 from courses.selectors import cohorts_for_staff
 
@@ -48,6 +48,12 @@ class ReasonForm(forms.Form):
         help_text=_("Recorded with your name against the certificate."),
         error_messages={"required": _("Give the reason.")},
     )
+
+
+class CertificateIndexView(StreamingExportMixin, generic.IndexView):
+    """The listing exports in chunks, so tens of thousands of certificates never sit in memory at once."""
+
+    export_datetime_fields = ("revoked_at",)
 
 
 class CertificateInspectView(ExtraFieldsInspectMixin, generic.InspectView):

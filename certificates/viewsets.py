@@ -29,6 +29,7 @@ class CertificateViewSet(ReadOnlyModelViewSet):
     icon = "doc-full"
     menu_label = _("Certificates")
     menu_order = 100
+    index_view_class = admin_views.CertificateIndexView
     inspect_view_class = admin_views.CertificateInspectView
     list_display = [
         "code",

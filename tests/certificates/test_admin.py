@@ -180,3 +180,11 @@ def test_administrators_find_certificates_and_edit_the_design_with_a_revision(
     assert design.revisions.count() == revisions + 1
     certificate.refresh_from_db()
     assert certificate.template_revision.as_object().signatory_name == "Dr Helen Marsh"
+
+
+def test_the_certificate_listing_exports_csv(client, administrator, certificate):
+    client.force_login(administrator)
+    response = client.get(reverse("certificates_issued:index"), {"export": "csv"})
+    assert response.status_code == HTTPStatus.OK
+    body = b"".join(response.streaming_content).decode()
+    assert certificate.code in body and "Priya Shah" in body
