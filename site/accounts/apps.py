@@ -19,6 +19,11 @@ class AccountsConfig(AppConfig):
 
         password_reset.connect(confirm_email, dispatch_uid="accounts.confirm_email_by_password_reset", weak=False)
 
+        # The project shell has no app of its own; the page cache's invalidation hooks up here.
+        import page_cache
+
+        page_cache.connect_signals()
+
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with our full-name field in place of first and last names."""
