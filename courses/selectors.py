@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from allauth.account.models import EmailAddress
 
 from .models import SEAT_STATUSES, Cohort, CoursePage, EligibilitySettings, Enrolment, EnrolmentStatus, FeeBand
+from .models.pages import open_for_enrolment_q
 
 
 def cohort_seats_taken(*, cohort: Cohort) -> int:
@@ -99,13 +100,18 @@ def next_open_cohort(*, course: CoursePage, now=None):
     )
 
 
+# A course that runs all year has many dates ahead: the page shows the soonest, and all of them on request.
+COURSE_PAGE_COHORTS = 8
+
+
 def course_page_context(*, course: CoursePage, request) -> dict:
     now = timezone.now()
-    cohorts = list(
-        cohorts_with_places(course.cohorts.filter(ends_on__gte=timezone.localdate()))
-        .prefetch_related("sessions")
-        .order_by("starts_on")
-    )
+    current = course.cohorts.filter(ends_on__gte=timezone.localdate())
+    show_all = request.GET.get("dates") == "all"
+    listed = cohorts_with_places(current).prefetch_related("sessions").order_by("starts_on", "pk")
+    cohorts = list(listed if show_all else listed[: COURSE_PAGE_COHORTS + 1])
+    more = not show_all and len(cohorts) > COURSE_PAGE_COHORTS
+    cohorts = cohorts[:COURSE_PAGE_COHORTS] if more else cohorts
     for cohort in cohorts:
         cohort.places_left = max(cohort.capacity - cohort.seats_taken, 0)
         cohort.open_now = cohort.enrolment_opens_at <= now < cohort.enrolment_closes_at
@@ -121,7 +127,10 @@ def course_page_context(*, course: CoursePage, request) -> dict:
         cohort.my_enrolment = mine.get(cohort.pk)
     return {
         "cohorts": cohorts,
-        "has_open_cohort": any(c.open_now for c in cohorts),
+        # Two small queries on every page, so that the count stays the same however many cohorts there are.
+        "cohort_count": current.count(),
+        "more_cohorts": more,
+        "has_open_cohort": current.filter(open_for_enrolment_q(now)).exists(),
         "vat_pence": course.vat_included_pence(course.external_fee_pence),
     }
 

@@ -21,6 +21,7 @@ from courses.factories import (
     EnrolmentFactory,
 )
 from courses.models import CourseIndexPage, CoursePage, EnrolmentStatus, VatStatus
+from courses.selectors import COURSE_PAGE_COHORTS
 from tests.content.helpers import soup, texts
 
 pytestmark = pytest.mark.django_db
@@ -255,4 +256,7 @@ def test_course_page_queries_do_not_grow_with_the_number_of_cohorts(client, cour
     )
     assert anonymous_many == anonymous_few
     assert signed_in_many == signed_in_few
-    assert len(soup(response).select(".site-cohort")) == MANY
+    # The soonest dates are listed, the rest one link away.
+    assert len(soup(response).select(".site-cohort")) == COURSE_PAGE_COHORTS < MANY
+    assert soup(response).find("a", string=f"Show all {MANY} dates")["href"] == "?dates=all#dates"
+    assert len(soup(client.get(course.url, {"dates": "all"})).select(".site-cohort")) == MANY
