@@ -35,5 +35,17 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Production settings on a database of its own (var/bench, or DATABASE_URL), a shared file cache, no HTTPS redirect.
+BENCH_ENV := DJANGO_SETTINGS_MODULE=settings.production DJANGO_SECRET_KEY=bench-only-not-a-secret \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver DJANGO_SECURE_SSL_REDIRECT=0 \
+	DJANGO_VAR_DIR=$(CURDIR)/var/bench DJANGO_CACHE_DIR=$(CURDIR)/var/bench/cache \
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+
+bench: install
+	mkdir -p var/bench
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(BIN)/python manage.py bench
+
 clean:
-	rm -rf $(VENV) var/db.sqlite3 var/media var/mail var/static
+	rm -rf $(VENV) var/db.sqlite3 var/media var/private var/mail var/static var/bench

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
+    "bench.apps.BenchConfig",
     "wagtailnhsukfrontend",
     "wagtailnhsukfrontend.forms",
     "wagtailnhsukfrontend.settings",
