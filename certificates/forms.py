@@ -46,7 +46,6 @@ class NHSDateInput(forms.MultiWidget):
     """Day, month and year boxes in NHS.UK markup; the label of the field becomes the fieldset's legend."""
 
     template_name = "certificates/record/widgets/date_input.html"
-    input_type = "date"  # read (as a filter argument, so it must exist) by includes/forms/field.html
     parts = (("day", _("Day"), 2), ("month", _("Month"), 2), ("year", _("Year"), 4))
 
     def __init__(self, attrs=None):
@@ -141,19 +140,13 @@ class NHSRadioSelect(forms.RadioSelect):
         return super().id_for_label(id_, "0" if index is None else index)
 
 
-class ReflectionTextarea(forms.Textarea):
-    # includes/forms/field.html reads every widget's input_type before it looks at the widget type; a plain Textarea
-    # has none, which the template engine refuses in a filter argument.
-    input_type = "textarea"
-
-
 def _reflection_field(label, help_text=""):
     return forms.CharField(
         label=label,
         help_text=help_text,
         required=False,
         max_length=REFLECTION_MAX_LENGTH,
-        widget=ReflectionTextarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"max_length": _("Your answer must be 10,000 characters or fewer")},
     )
 
