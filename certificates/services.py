@@ -15,7 +15,7 @@ from courses.models import Enrolment
 from .exceptions import CertificateError
 from .models import Certificate
 from .rendering import data_uri, pdf_from_template
-from .selectors import design_for, rule_standing, valid_certificate
+from .selectors import completion_rule, design_for, rule_standing, valid_certificate
 
 
 def absolute_url(path: str) -> str:
@@ -72,14 +72,16 @@ def certificate_issue(*, enrolment: Enrolment, by_user=None, reissue_of: Certifi
 
 def certificates_issue_for_cohort(*, cohort, by_user) -> tuple[list[Certificate], list[Enrolment]]:
     """Issue to everyone on the cohort who meets the rule and has none yet; returns (issued now, not meeting it)."""
-    from .selectors import completion_rule
-
+    holding = set(
+        Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).values_list(
+            "enrolment", flat=True
+        )
+    )
     issued, not_met = [], []
     for standing in completion_rule(cohort=cohort).values():
         if not standing.holds:
             not_met.append(standing.enrolment)
-            continue
-        if valid_certificate(enrolment=standing.enrolment) is None:
+        elif standing.enrolment.pk not in holding:
             issued.append(certificate_issue(enrolment=standing.enrolment, by_user=by_user))
     for certificate in issued:
         certificate_pdf_queue(certificate=certificate)
