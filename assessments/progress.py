@@ -37,28 +37,35 @@ def cohort_progress(cohort, enrolments=None) -> dict:
         .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
         .aggregate(n=Count("pk"))["n"]
     )
-    rows = []
-    for enrolment in enrolments:
-        row = {"enrolment": enrolment, "cells": []}
-        for exercise in exercises:
-            cell = cells.get((enrolment.pk, exercise.pk))
-            row["cells"].append(_cell_text(cell))
-        rows.append(row)
+    words = _cell_words()
+    rows = [
+        {"enrolment": enrolment, "cells": [_cell_text(cells.get((enrolment.pk, e.pk)), words) for e in exercises]}
+        for enrolment in enrolments
+    ]
     return {"exercises": exercises, "rows": rows, "backlog": backlog}
 
 
-def _cell_text(cell) -> str:
+def _cell_words() -> dict:
+    """The cells' words, translated once per table rather than once per cell."""
+    return {
+        None: _("Not started"),
+        AttemptStatus.IN_PROGRESS: _("In progress"),
+        AttemptStatus.SUBMITTED: _("Waiting for marking"),
+        "unreleased": _("Marked, not released"),
+        True: _("passed"),
+        False: _("not passed"),
+    }
+
+
+def _cell_text(cell, words) -> str:
     if cell is None:
-        return _("Not started")
+        return words[None]
     attempt = cell["attempt"]
-    if attempt.status == AttemptStatus.IN_PROGRESS:
-        return _("In progress")
-    if attempt.status == AttemptStatus.SUBMITTED:
-        return _("Waiting for marking")
+    if attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.SUBMITTED):
+        return words[attempt.status]
     if not attempt.released_at:
-        return _("Marked, not released")
-    verdict = _("passed") if attempt.passed else _("not passed")
-    return f"{attempt.percent}% ({verdict})"
+        return words["unreleased"]
+    return f"{attempt.percent}% ({words[bool(attempt.passed)]})"
 
 
 class ExerciseProgressPanel(Component):
@@ -96,13 +103,11 @@ def completion_checks(cohort, enrolments) -> dict:
             enrolment__in=enrolments, exercise__in=required, passed=True, released_at__isnull=False
         ).values_list("enrolment_id", "exercise_id")
     )
+    labels = {exercise.pk: _("Pass '%(title)s'") % {"title": exercise.title} for exercise in required}
+    yes, not_yet = _("Passed"), _("Not passed yet")
     checks = {}
     for enrolment in enrolments:
         for exercise in required:
             met = (enrolment.pk, exercise.pk) in passed
-            checks.setdefault(enrolment.pk, []).append(
-                CompletionCheck(
-                    _("Pass '%(title)s'") % {"title": exercise.title}, met, _("Passed") if met else _("Not passed yet")
-                )
-            )
+            checks.setdefault(enrolment.pk, []).append(CompletionCheck(labels[exercise.pk], met, yes if met else not_yet))
     return checks

@@ -33,14 +33,11 @@ def completion_rule(*, cohort: Cohort, enrolments=None) -> dict[int, RuleStandin
     if enrolments is None:
         enrolments = list(cohort.enrolments.filter(status__in=ROSTER_STATUSES).select_related("user"))
     checks = completion_checks(cohort=cohort, enrolments=enrolments)
+    label, yes, not_yet = _("Signed off by a course lead"), _("Signed off"), _("Not signed off yet")
     standings = {}
     for enrolment in enrolments:
         signed_off = enrolment.status == EnrolmentStatus.COMPLETED
-        sign_off = CompletionCheck(
-            _("Signed off by a course lead"),
-            signed_off,
-            _("Signed off") if signed_off else _("Not signed off yet"),
-        )
+        sign_off = CompletionCheck(label, signed_off, yes if signed_off else not_yet)
         standings[enrolment.pk] = RuleStanding(
             enrolment=enrolment,
             checks=[*checks.get(enrolment.pk, []), sign_off],

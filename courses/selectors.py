@@ -266,19 +266,16 @@ def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = N
     attendance = attendance if attendance is not None else attendance_summary(cohort=cohort, enrolments=enrolments)
     threshold = cohort.course.attendance_threshold_percent
     extra = extra_completion_checks(cohort=cohort, enrolments=enrolments)
+    # Translated once, not per learner: on a roster of hundreds that adds up.
+    label = _("Attendance of at least %(threshold)d%%") % {"threshold": threshold}
+    share, none_held = _("%(attended)d of %(held)d sessions held (%(percent)d%%)"), _("No sessions held yet")
     checks = {}
     for enrolment in enrolments:
         summary = attendance[enrolment.pk]
-        if summary["held"]:
-            detail = _("%(attended)d of %(held)d sessions held (%(percent)d%%)") % summary
-        else:
-            detail = _("No sessions held yet")
+        detail = share % summary if summary["held"] else none_held
         # Judged on the exact share, not the rounded percentage shown: 2 of 3 is not 67%.
         met = bool(summary["held"]) and summary["attended"] * 100 >= threshold * summary["held"]
-        checks[enrolment.pk] = [
-            CompletionCheck(_("Attendance of at least %(threshold)d%%") % {"threshold": threshold}, met, detail),
-            *extra.get(enrolment.pk, []),
-        ]
+        checks[enrolment.pk] = [CompletionCheck(label, met, detail), *extra.get(enrolment.pk, [])]
     return checks
 
 
