@@ -109,5 +109,7 @@ def completion_checks(cohort, enrolments) -> dict:
     for enrolment in enrolments:
         for exercise in required:
             met = (enrolment.pk, exercise.pk) in passed
-            checks.setdefault(enrolment.pk, []).append(CompletionCheck(labels[exercise.pk], met, yes if met else not_yet))
+            checks.setdefault(enrolment.pk, []).append(
+                CompletionCheck(labels[exercise.pk], met, yes if met else not_yet)
+            )
     return checks
