@@ -3,8 +3,19 @@ from django.conf import settings
 from wagtail.models import Site
 
 from accounts.services import user_is_staff
+from page_cache import shared_fragment
 
 from .models import NavigationSettings
+
+
+def _site_links(site) -> list[tuple[str, str]]:
+    """The live pages of the editor-chosen navigation, as (url, label): the same for every request to the site."""
+    links = []
+    for block in NavigationSettings.for_site(site).links:
+        page = block.value["page"]
+        if page and page.live:
+            links.append((page.get_url(current_site=site), block.value["label"] or page.title))
+    return links
 
 
 def navigation_links(request):
@@ -12,16 +23,12 @@ def navigation_links(request):
     if site is None:
         return []
     links = []
-    for block in NavigationSettings.for_site(site).links:
-        page = block.value["page"]
-        if not page or not page.live:
-            continue
-        url = page.get_url(request)
+    for url, label in shared_fragment(f"navigation:{site.pk}", lambda: _site_links(site)):
         is_current = url == request.path
         links.append(
             {
                 "url": url,
-                "label": block.value["label"] or page.title,
+                "label": label,
                 "current": is_current,
                 "active": not is_current and url != "/" and request.path.startswith(url),
             }

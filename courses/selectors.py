@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,11 +142,15 @@ def catalogue_entries(*, index_page, request) -> dict:
 
     now = timezone.now()
     today = timezone.localdate()
+    upcoming = Cohort.objects.filter(starts_on__gte=today)
     courses = (
         Course.objects.child_of(index_page)
         .live()
         .public()
-        .annotate(next_start=Min("cohorts__starts_on", filter=Q(cohorts__starts_on__gte=today)))
+        # Each course's next cohort by a subquery, so the catalogue reads one cohort per course, not every future one.
+        .annotate(
+            next_cohort_id=Subquery(upcoming.filter(course=OuterRef("pk")).order_by("starts_on", "pk").values("pk")[:1])
+        )
         .prefetch_related("topics")
         .order_by("title")
     )
@@ -162,24 +166,17 @@ def catalogue_entries(*, index_page, request) -> dict:
             courses = courses.filter(cohorts__starts_on__year=year, cohorts__starts_on__month=mon).distinct()
     courses = list(courses)
     # Places left in each course's next cohort, in one query for the whole catalogue.
-    next_cohorts = {}
-    for cohort in cohorts_with_places(
-        Cohort.objects.filter(course__in=[c.pk for c in courses], starts_on__gte=today)
-    ).order_by("starts_on"):
-        next_cohorts.setdefault(cohort.course_id, cohort)
+    next_cohorts = cohorts_with_places(Cohort.objects.filter(pk__in=[c.next_cohort_id for c in courses])).in_bulk()
     for course in courses:
-        cohort = next_cohorts.get(course.pk)
+        cohort = next_cohorts.get(course.next_cohort_id)
         course.next_cohort = cohort
         course.next_places_left = max(cohort.capacity - cohort.seats_taken, 0) if cohort else None
         course.next_open = bool(cohort and cohort.enrolment_opens_at <= now < cohort.enrolment_closes_at)
-    months = sorted(
-        {
-            d.strftime("%Y-%m")
-            for d in Cohort.objects.filter(
-                course__in=Course.objects.child_of(index_page).live(), starts_on__gte=today
-            ).values_list("starts_on", flat=True)
-        }
-    )
+    # The months with a start, counted out by the database rather than read cohort by cohort.
+    months = [
+        d.strftime("%Y-%m")
+        for d in upcoming.filter(course__in=Course.objects.child_of(index_page).live()).dates("starts_on", "month")
+    ]
     return {
         "courses": courses,
         "topics": Topic.objects.filter(coursepage__in=Course.objects.child_of(index_page).live()).distinct(),

@@ -60,6 +60,27 @@ def _generation_ensure() -> str:
     return cache.get(GENERATION_KEY)
 
 
+def shared_fragment(name: str, build):
+    """`build()`, kept in the shared cache until the next invalidation, for pieces that every page shows.
+
+    Tagged with the generation read before building, exactly as whole pages are, so a piece built while its data was
+    changing is never served; FRAGMENT_CACHE_SECONDS caps its life and 0 builds it every time.
+    """
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if not seconds:
+        return build()
+    key = f"fragment:{name}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if entry is not None and generation is not None and entry[0] == generation:
+        return entry[1]
+    if generation is None:
+        generation = _generation_ensure()
+    value = build()
+    cache.set(key, (generation, value), timeout=seconds)
+    return value
+
+
 def _page_key(request) -> str:
     # get_host() validates against ALLOWED_HOSTS, so a forged Host header cannot plant entries.
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"

@@ -140,6 +140,18 @@ class ArticlePage(Page):
     class Meta:
         verbose_name = _("article page")
 
+    # What a listing card shows (content/includes/card.html). Reports answer the same names, so the card never
+    # looks up a field one of them lacks: a failed lookup costs the template engine a dir() of the whole page.
+    @property
+    def card_kind(self):
+        return self.get_kind_display()
+
+    card_reference = ""
+
+    @property
+    def card_summary(self):
+        return self.teaser
+
     def clean(self):
         super().clean()
         errors = {}

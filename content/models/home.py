@@ -125,11 +125,23 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    SECTION_LINKS = ("hero_link", "about_link", "investigations_link", "education_link")
+
+    def fetch_section_links(self):
+        """The four linked pages in one query rather than one each."""
+        ids = {getattr(self, f"{name}_id") for name in self.SECTION_LINKS} - {None}
+        pages = Page.objects.in_bulk(ids) if ids else {}
+        for name in self.SECTION_LINKS:
+            linked = pages.get(getattr(self, f"{name}_id"))
+            if linked is not None:
+                setattr(self, name, linked)
+
     def get_context(self, request, *args, **kwargs):
         from .articles import ArticlePage
         from .reports import ReportSummaryPage
 
         context = super().get_context(request, *args, **kwargs)
+        self.fetch_section_links()
         context["latest_reports"] = with_card_data(
             ReportSummaryPage.objects.live().public().order_by("-publication_date", "-pk")
         )[:3]

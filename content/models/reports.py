@@ -133,6 +133,17 @@ class ReportSummaryPage(Page):
     class Meta:
         verbose_name = _("report summary page")
 
+    # What a listing card shows (content/includes/card.html), under the names ArticlePage answers too.
+    card_kind = ""
+
+    @property
+    def card_reference(self):
+        return self.reference
+
+    @property
+    def card_summary(self):
+        return self.summary
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["recommendations"] = self.recommendations.all()

@@ -116,10 +116,20 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresq
 
 # --- Cache ------------------------------------------------------------------------------------------------------------
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Wagtail writes an image's rendition to the "renditions" cache on every use: kept in each process's memory, so that
+# a page with cards costs no shared-cache writes. Renditions are rebuilt from the database, so nothing is lost; the
+# timeout bounds how long a process can keep one whose file an editor replaced.
+RENDITIONS_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 600}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "renditions": RENDITIONS_CACHE,
+}
 # Whole pages for anonymous visitors (site/page_cache.py), invalidated on publishing and on every change of places;
 # this caps what no signal announces. 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "300"))
+# Pieces every page shows (the main navigation), kept in the shared cache under the same invalidation as whole pages
+# (page_cache.shared_fragment), signed-in visitors included. 0 builds them on every request.
+FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", "300"))
 
 # --- Tasks (emails, PDFs, payment follow-up) --------------------------------------------------------------------------
 

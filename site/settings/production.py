@@ -34,7 +34,8 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        "renditions": RENDITIONS_CACHE,  # noqa: F405
     }
 elif os.environ.get("DJANGO_CACHE_DIR"):
     # One host without Redis (and `make bench`): a cache the web processes share through the file system, so that the
@@ -43,13 +44,16 @@ elif os.environ.get("DJANGO_CACHE_DIR"):
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": os.environ["DJANGO_CACHE_DIR"],
-        }
+        },
+        "renditions": RENDITIONS_CACHE,  # noqa: F405
     }
 
 if CACHES["default"]["BACKEND"].endswith("LocMemCache") and "DJANGO_PAGE_CACHE_SECONDS" not in os.environ:
     # Each process has its own local-memory cache then, which another process's invalidation cannot reach: keep
     # pages only a few seconds, so places are never stale for longer than that.
     PAGE_CACHE_SECONDS = 5
+if CACHES["default"]["BACKEND"].endswith("LocMemCache") and "DJANGO_FRAGMENT_CACHE_SECONDS" not in os.environ:
+    FRAGMENT_CACHE_SECONDS = 5
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")

@@ -146,3 +146,28 @@ def test_shows_the_hero_the_editor_wrote(client, home_page, report_index):
     assert texts(hero.select("h1")) == ["Learning from incidents"]
     assert hero.select_one("a.nhsuk-action-link__link")["href"] == report_index.url
     assert texts(hero.select(".nhsuk-action-link__text")) == ["Read our reports"]
+
+
+def test_the_four_section_links_cost_one_query_together(client, home_page, report_index, article_index):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        client.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        return len(queries), soup(response)
+
+    without_links, _ = count()
+    about = StandardPageFactory(parent=home_page, title="About us", slug="about")
+    home_page.hero_link, home_page.about_link = article_index, about
+    home_page.investigations_link, home_page.education_link = report_index, about
+    home_page.save_revision().publish()
+    with_links, page = count()
+
+    hrefs = [page.select_one("a.nhsuk-action-link__link")["href"]] + [
+        page.select_one(f"section[aria-labelledby={section}] a")["href"]
+        for section in ("about-us", "investigations", "education")
+    ]
+    assert hrefs == [article_index.url, about.url, report_index.url, about.url]
+    assert with_links == without_links + 1

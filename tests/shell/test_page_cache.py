@@ -204,3 +204,72 @@ def test_a_page_rendered_before_the_commit_is_retired_at_the_commit(
         client.get(course.url)
         assert cached(client.get(course.url)) == "hit"
     assert cached(client.get(course.url)) == "miss"
+
+
+# --- Shared fragments: the main navigation --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def navigation(home_page, settings):
+    from wagtail.models import Site
+
+    from content.factories import ReportIndexPageFactory
+    from content.models import NavigationSettings
+
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    reports = ReportIndexPageFactory(parent=home_page, title="Reports", slug="reports")
+    nav = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
+    nav.links = [("link", {"page": reports, "label": ""})]
+    nav.save()
+    return nav, reports
+
+
+def nav_labels(response):
+    return texts(soup(response).select(".nhsuk-header__navigation-list a"))
+
+
+def test_the_navigation_is_built_once_and_then_costs_no_queries(navigation, learner, home_page):
+    signed_in = Client()
+    signed_in.force_login(learner)  # signed in, so no whole-page cache: only the fragment is shared
+    signed_in.get(home_page.url)
+    with CaptureQueriesContext(connection) as first:
+        signed_in.get(home_page.url)
+    cache.clear()
+    with CaptureQueriesContext(connection) as rebuilt:
+        response = signed_in.get(home_page.url)
+
+    assert nav_labels(response) == ["Reports"]
+    assert not any("content_navigationsettings" in query["sql"] for query in first.captured_queries)
+    assert any("content_navigationsettings" in query["sql"] for query in rebuilt.captured_queries)
+
+
+def test_editing_the_navigation_shows_at_once(client, navigation, home_page):
+    nav, reports = navigation
+    assert nav_labels(client.get(home_page.url, {"v": 1})) == ["Reports"]
+
+    nav.links = [("link", {"page": reports, "label": "Investigation reports"})]
+    nav.save()
+
+    assert nav_labels(client.get(home_page.url, {"v": 2})) == ["Investigation reports"]
+
+
+def test_retitling_or_unpublishing_a_linked_page_shows_at_once(client, navigation, home_page):
+    _nav, reports = navigation
+    assert nav_labels(client.get(home_page.url, {"v": 1})) == ["Reports"]
+
+    reports.title = "Our investigations"
+    reports.save_revision().publish()
+    assert nav_labels(client.get(home_page.url, {"v": 2})) == ["Our investigations"]
+
+    reports.unpublish()
+    assert nav_labels(client.get(home_page.url, {"v": 3})) == []
+
+
+def test_zero_fragment_seconds_builds_the_navigation_every_time(navigation, learner, home_page, settings):
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    signed_in = Client()
+    signed_in.force_login(learner)
+    signed_in.get(home_page.url)
+    with CaptureQueriesContext(connection) as again:
+        signed_in.get(home_page.url)
+    assert any("content_navigationsettings" in query["sql"] for query in again.captured_queries)
