@@ -85,15 +85,25 @@ def attempts_for_staff(*, user):
 
 def marking_queue(*, user):
     """Submitted attempts with written answers to mark, and marked ones waiting for their marks to be released."""
-    from django.db.models import Count, Q
+    from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+    from django.db.models.functions import Coalesce
 
-    from .models import AttemptStatus
+    from .models import Answer, AttemptStatus
 
+    # Counted per attempt by a subquery: a join with every answer, grouped by every selected column, made PostgreSQL
+    # read all the answers in the database before it could narrow them to the queue.
+    unmarked = (
+        Answer.objects.filter(attempt=OuterRef("pk"), score__isnull=True)
+        .order_by()
+        .values("attempt")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         attempts_for_staff(user=user)
         .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
         .select_related("user", "exercise", "enrolment__cohort")
-        .annotate(to_mark=Count("answers", filter=Q(answers__score__isnull=True)))
+        .annotate(to_mark=Coalesce(Subquery(unmarked, output_field=IntegerField()), Value(0)))
         .order_by("submitted_at", "pk")
     )
 
