@@ -6,12 +6,15 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from health import health
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("health/", health, name="health"),
     path("payments/", include("courses.webhook_urls")),
     path("", include("content.urls")),
     path("", include("courses.urls")),

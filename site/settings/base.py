@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: an anonymous hit is answered without loading either (site/page_cache.py).
     "page_cache.PageCacheMiddleware",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -235,6 +238,52 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp) for the public site: scripts, styles and fonts only from this origin, so no
+# inline script can run; images also as data: URIs (the certificate's QR code) and from the media host, when media
+# live in object storage; forms post here or to Stripe Checkout. The Wagtail admin is left out: it relies on inline
+# scripts of its own, and only signed-in staff with MFA reach it.
+MEDIA_HOSTS = env_list("DJANGO_MEDIA_HOSTS")
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_HOSTS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Powerful browser features the site never uses, switched off for every page and anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+}
+
+# Staff (editors, course leads, administrators) are signed out after this long without a request; learners keep
+# the ordinary session length. Re-authentication (allauth) guards changing email and password, closing an account
+# and refunds.
+STAFF_IDLE_SECONDS = int(os.environ.get("DJANGO_STAFF_IDLE_SECONDS", str(30 * 60)))
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 LOGGING = {
     "version": 1,

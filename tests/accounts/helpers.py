@@ -22,3 +22,10 @@ def signed_in_user_id(client):
     """The id of the user the client's session is signed in as, or None."""
     user_id = client.session.get("_auth_user_id")
     return int(user_id) if user_id else None
+
+
+def reauthenticate(client, password):
+    """Enter the password again, as allauth asks before changing email or closing an account."""
+    response = client.post("/account/reauthenticate/", {"password": password})
+    assert response.status_code == 302, response.content
+    return response

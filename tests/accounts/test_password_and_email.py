@@ -6,7 +6,7 @@ from django.urls import reverse
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from tests.accounts.helpers import last_email_to, link_in, signed_in_user_id
+from tests.accounts.helpers import last_email_to, link_in, reauthenticate, signed_in_user_id
 
 LOGIN_URL = "/account/login/"
 NEW_PASSWORD = "a-fresh-and-unusual-passphrase"
@@ -101,6 +101,7 @@ def test_password_reset_for_an_unknown_address_reveals_nothing(client, db):
 
 def test_change_of_email_takes_effect_once_the_new_address_is_verified(client, verified_learner, password):
     client.force_login(verified_learner)
+    reauthenticate(client, password)  # changing email asks for the password again
 
     response = client.post("/account/email/", {"action_add": "", "email": "alex.new@example.org"})
     assert response.status_code == HTTPStatus.FOUND
@@ -132,6 +133,7 @@ def test_cannot_take_over_an_address_someone_else_uses(client, verified_learner,
     other = User.objects.create_user(email="taken@example.org", password="x-irrelevant-x", full_name="Other Person")
     EmailAddress.objects.create(user=other, email=other.email, verified=True, primary=True)
     client.force_login(verified_learner)
+    reauthenticate(client, password)
 
     # allauth prevents enumeration: the request looks accepted, and the confirmation goes to the address's owner.
     response = client.post("/account/email/", {"action_add": "", "email": "taken@example.org"})
