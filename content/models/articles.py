@@ -39,7 +39,7 @@ class ArticleIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles = self.articles()
+        all_articles = articles = self.articles()  # .public() reads the view restrictions: once, not per use
         kind = request.GET.get("kind", "")
         if kind in ArticleKind.values:
             articles = articles.filter(kind=kind)
@@ -51,7 +51,7 @@ class ArticleIndexPage(Page):
         context.update(
             articles=paginate(request, with_card_data(articles)),
             kinds=ArticleKind.choices,
-            topics=Topic.objects.filter(articlepage__in=self.articles()).distinct(),
+            topics=Topic.objects.filter(articlepage__in=all_articles).distinct(),
             selected_kind=kind,
             selected_topic=topic,
             querystring=querystring_without_page(request),

@@ -142,10 +142,11 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         self.fetch_section_links()
+        private = Page.objects.private_q()  # the view restrictions, read once for both lists
         context["latest_reports"] = with_card_data(
-            ReportSummaryPage.objects.live().public().order_by("-publication_date", "-pk")
+            ReportSummaryPage.objects.live().exclude(private).order_by("-publication_date", "-pk")
         )[:3]
         context["latest_articles"] = with_card_data(
-            ArticlePage.objects.live().public().order_by("-publication_date", "-pk")
+            ArticlePage.objects.live().exclude(private).order_by("-publication_date", "-pk")
         )[:3]
         return context

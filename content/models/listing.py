@@ -7,8 +7,9 @@ CARD_IMAGE_SPEC = "fill-640x360"
 
 
 def with_card_data(queryset):
-    """Everything a listing card shows, fetched in a fixed number of queries however many items there are."""
-    return queryset.select_related("image").prefetch_related("topics", "image__renditions")
+    """Everything a listing card shows (content/includes/card.html), in a fixed number of queries however many items
+    there are. Cards show no topics, so none are fetched."""
+    return queryset.select_related("image").prefetch_related("image__renditions")
 
 
 def query_param(request, name: str, max_length: int = 200) -> str:

@@ -48,7 +48,7 @@ class ReportIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        reports = self.reports()
+        all_reports = reports = self.reports()  # .public() reads the view restrictions: once, not per use
         topic = Topic.objects.filter(slug=query_param(request, "topic")).first()
         if topic:
             reports = reports.filter(topics=topic)
@@ -57,8 +57,8 @@ class ReportIndexPage(Page):
             reports = reports.filter(publication_date__year=year)
         context.update(
             reports=paginate(request, with_card_data(reports)),
-            topics=Topic.objects.filter(reportsummarypage__in=self.reports()).distinct(),
-            years=self.reports().dates("publication_date", "year", order="DESC"),
+            topics=Topic.objects.filter(reportsummarypage__in=all_reports).distinct(),
+            years=all_reports.dates("publication_date", "year", order="DESC"),
             selected_topic=topic,
             selected_year=year,
             querystring=querystring_without_page(request),

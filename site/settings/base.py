@@ -99,6 +99,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "content.context_processors.site_navigation",
             ],
+            "builtins": ["template_builtins"],
         },
     },
 ]
