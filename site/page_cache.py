@@ -60,6 +60,16 @@ def _generation_ensure() -> str:
     return cache.get(GENERATION_KEY)
 
 
+def _tagged_get(key: str):
+    """(the current generation, the value stored under `key`), in one round trip; the value is None when missing or
+    tagged with an older generation. The generation is created if there is none yet."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if entry is not None and generation is not None and entry[0] == generation:
+        return generation, entry[1]
+    return generation or _generation_ensure(), None
+
+
 def shared_fragment(name: str, build):
     """`build()`, kept in the shared cache until the next invalidation, for pieces that every page shows.
 
@@ -70,21 +80,18 @@ def shared_fragment(name: str, build):
     if not seconds:
         return build()
     key = f"fragment:{name}"
-    found = cache.get_many([GENERATION_KEY, key])
-    generation, entry = found.get(GENERATION_KEY), found.get(key)
-    if entry is not None and generation is not None and entry[0] == generation:
-        return entry[1]
-    if generation is None:
-        generation = _generation_ensure()
-    value = build()
-    cache.set(key, (generation, value), timeout=seconds)
+    generation, value = _tagged_get(key)
+    if value is None:
+        value = build()
+        cache.set(key, (generation, value), timeout=seconds)
     return value
 
 
 def _page_key(request) -> str:
     # get_host() validates against ALLOWED_HOSTS, so a forged Host header cannot plant entries.
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return "page-cache:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+    # v2: entries are (generation, (status, headers, content)); the new prefix never reads one of the older shape.
+    return "page-cache:v2:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
 
 
 def _request_is_cacheable(request) -> bool:
@@ -148,22 +155,17 @@ class PageCacheMiddleware:
             return response
 
         key = _page_key(request)
-        # One round trip: the current generation and the entry, which is only good if tagged with it.
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY)
-        entry = found.get(key)
-        if entry is not None and generation is not None and entry[0] == generation:
-            _, status, headers, content = entry
+        generation, stored = _tagged_get(key)
+        if stored is not None:
+            status, headers, content = stored
             response = HttpResponse(content, status=status, headers=headers)
             response[HEADER] = "hit"
             return response
 
-        if generation is None:
-            generation = _generation_ensure()
         response = self.get_response(request)
         if _response_is_cacheable(response):
             headers = [(name, value) for name, value in response.items() if name != HEADER]
-            entry = (generation, response.status_code, headers, response.content)
+            entry = (generation, (response.status_code, headers, response.content))
             cache.set(key, entry, timeout=_timeout(seconds))
         response[HEADER] = "miss"
         return response

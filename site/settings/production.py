@@ -48,12 +48,13 @@ elif os.environ.get("DJANGO_CACHE_DIR"):
         "renditions": RENDITIONS_CACHE,  # noqa: F405
     }
 
-if CACHES["default"]["BACKEND"].endswith("LocMemCache") and "DJANGO_PAGE_CACHE_SECONDS" not in os.environ:
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Each process has its own local-memory cache then, which another process's invalidation cannot reach: keep
-    # pages only a few seconds, so places are never stale for longer than that.
-    PAGE_CACHE_SECONDS = 5
-if CACHES["default"]["BACKEND"].endswith("LocMemCache") and "DJANGO_FRAGMENT_CACHE_SECONDS" not in os.environ:
-    FRAGMENT_CACHE_SECONDS = 5
+    # pages and fragments only a few seconds, so places are never stale for longer than that.
+    if "DJANGO_PAGE_CACHE_SECONDS" not in os.environ:
+        PAGE_CACHE_SECONDS = 5
+    if "DJANGO_FRAGMENT_CACHE_SECONDS" not in os.environ:
+        FRAGMENT_CACHE_SECONDS = 5
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
