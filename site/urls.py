@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from health import health
+from legal import cookie_statement, privacy_notice
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("health/", health, name="health"),
+    path("privacy/", privacy_notice, name="privacy"),
+    path("cookies/", cookie_statement, name="cookies"),
     path("payments/", include("courses.webhook_urls")),
     path("", include("content.urls")),
     path("", include("courses.urls")),

@@ -64,3 +64,10 @@ class ProfileForm(NHSUKFormMixin, forms.ModelForm):
                 _("Choose the professional body that registered you."),
             )
         return cleaned
+
+
+class AccountCloseForm(NHSUKFormMixin, forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that closing my account cannot be undone"),
+        error_messages={"required": _("Confirm that you understand closing your account cannot be undone")},
+    )

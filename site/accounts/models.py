@@ -39,6 +39,8 @@ class User(AbstractUser):
         max_length=200,
         help_text=_("As it should appear on certificates."),
     )
+    # Set when the holder closes the account: the row stays (payments and certificates point to it), anonymised.
+    closed_at = models.DateTimeField(_("account closed"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

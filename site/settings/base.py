@@ -231,6 +231,8 @@ USE_TZ = True
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "learning@example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who answers questions about personal data (the data protection officer), named in the privacy notice.
+PRIVACY_CONTACT_EMAIL = os.environ.get("DJANGO_PRIVACY_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Security defaults ------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,66 @@
+"""What certificates holds about a learner, for their data download, and what closing their account does to it.
+
+Retention: certificates stay, as issued, so that the accrediting body and employers can still be told that one was
+issued; once the account is closed the public verification page says only that, never whose it is. The learner's own CPD
+record (activities, reflections, evidence files, revalidation date) is deleted.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.personal_data import model_section
+
+from .forms import evidence_filename
+from .models import Certificate, CPDActivity, CPDProfile
+
+
+def certificate_sections(user):
+    return [
+        model_section(
+            "certificates",
+            _("Certificates"),
+            Certificate.objects.filter(user=user).order_by("issued_at", "pk"),
+            [
+                "code",
+                "learner_name",
+                "course_title",
+                "cohort_code",
+                "completed_on",
+                "cpd_hours",
+                "accreditation_body",
+                "issued_at",
+                "revoked_at",
+                "revoke_reason",
+            ],
+        ),
+        model_section(
+            "cpd_activities",
+            _("CPD activities you logged"),
+            CPDActivity.objects.filter(user=user).order_by("date", "pk"),
+            [
+                "title",
+                "provider",
+                "activity_type",
+                "date",
+                "hours",
+                "participatory",
+                "reflection_what",
+                "reflection_learned",
+                "reflection_practice",
+                "reflection_code",
+                ("evidence", _("Evidence"), evidence_filename),
+                "created_at",
+            ],
+        ),
+        model_section("cpd_profile", _("Revalidation"), CPDProfile.objects.filter(user=user), ["revalidation_due"]),
+    ]
+
+
+def certificates_close_account(user):
+    activities = CPDActivity.objects.filter(user=user)
+    files = [(activity.evidence.storage, activity.evidence.name) for activity in activities if activity.evidence]
+    activities.delete()
+    CPDProfile.objects.filter(user=user).delete()
+    # Files are not transactional: delete them only once the rows are surely gone.
+    for storage, name in files:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))

@@ -1,0 +1,111 @@
+"""What courses holds about a learner, for their data download, and what closing their account does to it.
+
+Retention: enrolments stay, without the employer the learner typed, so that seats, fee bands and payments still add up;
+payments stay whole for six years after the financial year they fall in (HMRC); registered interest is deleted.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.personal_data import log_labels_refresh, model_section
+
+from . import services
+from .models import Attendance, CohortMessageRecipient, CourseInterest, Enrolment, EnrolmentStatus, Payment
+from .models.enrolments import OPEN_STATUSES
+
+
+def _cohort(obj):
+    return obj.cohort.code
+
+
+def _course(obj):
+    return obj.cohort.course.title
+
+
+def course_sections(user):
+    enrolments = Enrolment.objects.filter(user=user).select_related("cohort__course").order_by("created_at", "pk")
+    return [
+        model_section(
+            "enrolments",
+            _("Enrolments"),
+            enrolments,
+            [
+                ("course", _("Course"), _course),
+                ("cohort", _("Cohort"), _cohort),
+                "status",
+                "fee_band",
+                "fee_pence",
+                "employer",
+                "declared_nhs_england_employer",
+                "created_at",
+                "confirmed_at",
+                "ended_at",
+            ],
+        ),
+        model_section(
+            "payments",
+            _("Payments"),
+            Payment.objects.filter(enrolment__user=user).select_related("enrolment__cohort").order_by("created_at"),
+            [
+                ("cohort", _("Cohort"), lambda p: p.enrolment.cohort.code),
+                "method",
+                "status",
+                "amount_pence",
+                "organisation",
+                "billing_contact",
+                "billing_email",
+                "purchase_order",
+                "receipt_number",
+                "created_at",
+                "paid_at",
+                "refunded_pence",
+                "refunded_at",
+            ],
+        ),
+        model_section(
+            "attendance",
+            _("Attendance"),
+            Attendance.objects.filter(enrolment__user=user)
+            .select_related("enrolment__cohort", "session")
+            .order_by("session__date", "pk"),
+            [("cohort", _("Cohort"), lambda a: a.enrolment.cohort.code), "session", "mark"],
+        ),
+        model_section(
+            "course_interests",
+            _("Courses you asked to hear about"),
+            CourseInterest.objects.filter(user=user).select_related("course").order_by("created_at"),
+            ["course", "created_at", "notified_at"],
+        ),
+        model_section(
+            "messages_received",
+            _("Messages from course teams"),
+            CohortMessageRecipient.objects.filter(user=user).select_related("message__cohort").order_by("pk"),
+            [
+                ("cohort", _("Cohort"), lambda r: r.message.cohort.code),
+                ("subject", _("Subject"), lambda r: r.message.subject),
+                ("body", _("Message"), lambda r: r.message.body),
+                ("sent_at", _("Sent"), lambda r: r.message.sent_at),
+                "email",
+            ],
+        ),
+    ]
+
+
+def courses_close_account(user):
+    """Give up every open place (the seat goes to whoever waits next) and erase what is not kept."""
+    for enrolment in Enrolment.objects.filter(user=user, status__in=OPEN_STATUSES).select_related("cohort"):
+        cohort = services._lock_cohort(enrolment.cohort)
+        enrolment = services._lock_enrolment(enrolment)
+        if enrolment.status not in OPEN_STATUSES:
+            continue
+        refundable = None if cohort.has_started() else services._refundable_payment(enrolment)
+        services._end(enrolment, EnrolmentStatus.WITHDRAWN)
+        services._offer_next(cohort)
+        if refundable is not None:
+            # After the commit: a refund is a call to the provider that no rollback could undo.
+            transaction.on_commit(lambda payment=refundable: services._refund_or_log(payment))
+    enrolments = Enrolment.objects.filter(user=user)
+    enrolments.update(employer="")
+    CourseInterest.objects.filter(user=user).delete()
+    CohortMessageRecipient.objects.filter(user=user).update(email=user.email)
+    log_labels_refresh(enrolments.select_related("user", "cohort"))
