@@ -3,7 +3,6 @@
 A lead reaches only attempts by learners on the cohorts they lead (`attempts_for_staff`); any other is a 404.
 """
 
-import csv
 from decimal import Decimal
 
 from django import forms
@@ -19,13 +18,23 @@ from django.views.generic.edit import FormView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from audit import log_actions_registrar
 from courses.selectors import cohorts_for_staff
+from uploads import csv_writer
 
 from . import services
 from .exceptions import AttemptError
 from .models import FeedbackRelease, MarkingComment
 from .progress import cohort_progress
 from .selectors import attempt_page, attempt_questions, attempts_for_staff, marking_queue
+
+LOG_ACTIONS = {
+    "assessments.mark": (_("Mark answers"), _("Answers marked")),
+    "assessments.release": (_("Release marks"), _("Marks released to the learner")),
+}
+
+
+register_log_actions = log_actions_registrar(LOG_ACTIONS)
 
 URL_NAMESPACE = "assessments_marking"
 
@@ -189,7 +198,7 @@ class ProgressCsvView(WagtailAdminTemplateMixin, TemplateView):
         progress = cohort_progress(cohort)
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="exercises-{cohort.code}.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)  # names and titles that look like formulas are written as text
         writer.writerow([gettext("Name"), gettext("Email"), *[exercise.title for exercise in progress["exercises"]]])
         for row in progress["rows"]:
             user = row["enrolment"].user

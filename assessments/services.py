@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wagtail.log_actions import log
+
 from .exceptions import AttemptError
 from .marking import answer_clean, answer_mark
 from .models import Answer, Attempt, AttemptStatus, CaseExercisePage, FeedbackRelease, StageSubmission
@@ -196,6 +198,7 @@ def attempt_marks_save(*, attempt: Attempt, marks: dict[int, tuple], by_user) ->
         raise AttemptError(_("This attempt is still in progress, so it cannot be marked yet."), "in_progress")
     answers = {answer.pk: answer for answer in attempt.answers.select_for_update()}
     now = timezone.now()
+    given = {}
     for answer_id, (score, feedback) in marks.items():
         answer = answers.get(answer_id)
         if answer is None:
@@ -210,7 +213,10 @@ def attempt_marks_save(*, attempt: Attempt, marks: dict[int, tuple], by_user) ->
         answer.score, answer.marker_feedback = score, (feedback or "").strip()
         answer.marked_by, answer.marked_at = by_user, now
         answer.save(update_fields=["score", "marker_feedback", "marked_by", "marked_at"])
+        given[answer.question_id] = f"{score.normalize():f}"
     answers = list(answers.values())
+    if given:
+        log(instance=attempt, action="assessments.mark", user=by_user, data={"marks": given})
     if all(answer.score is not None for answer in answers):
         newly_released = attempt.released_at is None
         _record_score(attempt, answers, now)
@@ -230,6 +236,7 @@ def attempt_release(*, attempt: Attempt, by_user) -> Attempt:
         raise AttemptError(_("These marks are already released."), "released")
     attempt.released_at = timezone.now()
     attempt.save(update_fields=["released_at"])
+    log(instance=attempt, action="assessments.release", user=by_user)
     _marks_released(attempt)
     return attempt
 

@@ -7,6 +7,7 @@ from wagtail.contrib.settings.registry import register_setting
 from accounts.personal_data import ACCOUNT_CLOSE_HOOK, PERSONAL_DATA_HOOK
 from courses.extensions import COMPLETION_CHECKS_HOOK, DASHBOARD_PANELS_HOOK
 
+from .admin_views import register_log_actions
 from .demo import build_assessment_demo
 from .models import HindsightSettings
 from .personal_data import assessment_sections, assessments_close_account
@@ -20,3 +21,4 @@ hooks.register(DASHBOARD_PANELS_HOOK, dashboard_panels)
 hooks.register(COMPLETION_CHECKS_HOOK, completion_checks)
 hooks.register(PERSONAL_DATA_HOOK, assessment_sections)
 hooks.register(ACCOUNT_CLOSE_HOOK, assessments_close_account)
+hooks.register("register_log_actions", register_log_actions)

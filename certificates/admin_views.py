@@ -20,6 +20,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import HeaderButton
 
+from audit import log_actions_registrar
 from courses.admin_views import ExtraFieldsInspectMixin, ObjectActionView, StreamingExportMixin
 from courses.lead_views import URL_NAMESPACE as DASHBOARDS
 from courses.selectors import cohorts_for_staff
@@ -36,9 +37,7 @@ LOG_ACTIONS = {
 }
 
 
-def register_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
+register_log_actions = log_actions_registrar(LOG_ACTIONS)
 
 
 class ReasonForm(forms.Form):

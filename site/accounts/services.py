@@ -46,3 +46,29 @@ def email_confirm_by_password_reset(*, user: User) -> bool:
     addresses[0].verified = True
     addresses[0].save(update_fields=["verified"])
     return True
+
+
+def user_roles(*, user: User) -> dict:
+    """What the person may do: their groups and the two flags that grant more than any group."""
+    return {
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "is_superuser": user.is_superuser,
+        "is_active": user.is_active,
+    }
+
+
+def user_roles_log(*, user: User, before: dict | None, by_user) -> bool:
+    """Record in the audit trail how an administrator changed someone's roles; nothing if they are unchanged."""
+    from wagtail.log_actions import log
+
+    after = user_roles(user=user)
+    before = before or {"groups": [], "is_superuser": False, "is_active": False}
+    if after == before:
+        return False
+    data = {
+        "added": sorted(set(after["groups"]) - set(before["groups"])),
+        "removed": sorted(set(before["groups"]) - set(after["groups"])),
+        **{flag: after[flag] for flag in ("is_superuser", "is_active") if after[flag] != before[flag]},
+    }
+    log(instance=user, action="accounts.roles_change", user=by_user, data=data)
+    return True
