@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
     "bench.apps.BenchConfig",
+    "operations.apps.OperationsConfig",
     "wagtailnhsukfrontend",
     "wagtailnhsukfrontend.forms",
     "wagtailnhsukfrontend.settings",
