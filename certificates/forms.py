@@ -9,6 +9,7 @@ import posixpath
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator
@@ -17,11 +18,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from nhsuk_forms import NHSUKFormMixin
+from uploads import kinds_for_extensions, kinds_text, size_text, upload_check
 
 from .models import ActivityType, CPDActivity
 from .record import PERIOD_YEARS
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 REFLECTION_MAX_LENGTH = 10_000
 YES, NO = "yes", "no"
 
@@ -32,6 +33,14 @@ def evidence_extensions() -> list[str]:
         if isinstance(validator, FileExtensionValidator):
             return list(validator.allowed_extensions)
     return []
+
+
+def evidence_kinds() -> tuple[str, ...]:
+    return kinds_for_extensions(evidence_extensions())
+
+
+def evidence_max_bytes() -> int:
+    return settings.CERTIFICATES_EVIDENCE_MAX_UPLOAD_SIZE
 
 
 def evidence_filename(activity: CPDActivity) -> str:
@@ -256,17 +265,10 @@ class CPDActivityForm(NHSUKFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        extensions = evidence_extensions()
-        self.fields["evidence"].validators = [
-            FileExtensionValidator(
-                extensions,
-                message=_("The selected file must be a PDF, Word document (.docx), PNG, JPG or text file"),
-            )
-        ]
-        hint = _(
-            "For example, a certificate of attendance or your notes. A PDF, Word document (.docx), PNG, JPG or text "
-            "file, smaller than 10MB."
-        )
+        hint = _("For example, a certificate of attendance or your notes. A %(kinds)s, smaller than %(size)s.") % {
+            "kinds": kinds_text(evidence_kinds()),
+            "size": size_text(evidence_max_bytes()),
+        }
         current = self.instance.evidence.name if self.instance.pk else ""
         if current:
             self.fields["evidence"].label = _("Replace the evidence file (optional)")
@@ -302,8 +304,8 @@ class CPDActivityForm(NHSUKFormMixin, forms.ModelForm):
     def clean_evidence(self):
         evidence = self.cleaned_data.get("evidence")
         # Only a new upload is checked: with nothing chosen the field gives back the file already stored.
-        if isinstance(evidence, UploadedFile) and evidence.size > EVIDENCE_MAX_BYTES:
-            raise ValidationError(_("The selected file must be smaller than 10MB"), code="too_big")
+        if isinstance(evidence, UploadedFile):
+            upload_check(evidence, kinds=evidence_kinds(), max_bytes=evidence_max_bytes())
         return evidence
 
     @property

@@ -5,13 +5,10 @@ Only the learner ever sees their record: every activity is looked up through req
 staff included. GET never changes anything; forms re-render with the NHS.UK error summary and change nothing.
 """
 
-import csv
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,15 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from uploads import csv_writer, upload_response
+
 from . import record_services
 from .forms import CPDActivityForm, RevalidationDateForm, evidence_filename
 from .models import CPDActivity
 from .record import NMC_HOURS, NMC_PARTICIPATORY_HOURS, NMC_REFLECTIONS, cpd_record, cpd_revalidation_due
 from .rendering import pdf_from_template
 from .services import absolute_url
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _activity_or_404(request, pk) -> CPDActivity:
@@ -106,8 +102,8 @@ def activity_evidence(request, pk):
         handle = activity.evidence.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    # Always a download, typed by what the file is, never rendered by the browser (site/uploads.py).
+    return upload_response(handle, filename=name)
 
 
 @login_required
@@ -130,12 +126,6 @@ def revalidation_date(request):
 
 
 # Exports ---------------------------------------------------------------------------------------------------------------
-
-
-def defuse(value) -> str:
-    """A cell a spreadsheet shows as text, never runs: a leading formula character gets an apostrophe before it."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _yes_no(value: bool) -> str:
@@ -215,7 +205,7 @@ def csv_rows(record):
             )
         )
     rows.sort(key=lambda row: row[0])
-    return [[defuse(cell) for cell in row] for _date, row in rows]
+    return [row for _date, row in rows]
 
 
 def _export_name(extension: str) -> str:
@@ -231,7 +221,7 @@ def export_csv(request):
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     # The byte-order mark tells Excel the file is UTF-8, so names and reflections keep their accents and quotes.
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # cells that would run as formulas are written as text
     writer.writerow(CSV_HEADER)
     writer.writerows(csv_rows(record))
     return response

@@ -83,12 +83,15 @@ class CertificatePdfView(View):
         if certificate is None or certificate.is_revoked:
             raise Http404
         certificate = certificate_pdf_ensure(certificate=certificate)
-        return FileResponse(
+        # Our own PDF (made by WeasyPrint, never uploaded), so it may open in the browser, but only ever as a PDF.
+        response = FileResponse(
             certificate.pdf.open("rb"),
             as_attachment=request.GET.get("download") == "1",
             filename=f"certificate-{certificate.code}.pdf",
             content_type="application/pdf",
         )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class CredentialView(View):

@@ -7,9 +7,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
+
+from uploads import csv_formula_start, upload_check
 
 from .models import (
     Attendance,
@@ -24,6 +27,8 @@ from .selectors import ROSTER_STATUSES, WAITING_STATUSES, cohort_seats_taken, co
 from .services import BulkRow
 
 COURSE_LEADS_GROUP = "Course leads"
+NAME_MAX_LENGTH = get_user_model()._meta.get_field("full_name").max_length
+EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("email").max_length
 
 
 class CohortAdminForm(WagtailAdminModelForm):
@@ -221,21 +226,30 @@ class BulkEnrolForm(forms.Form):
 
     MAX_ROWS = 500
     MAX_BYTES = 256 * 1024
+    # Formula cells named one by one, up to this many; the rest are counted.
+    MAX_FORMULA_ERRORS = 5
 
     def clean_employer(self):
         return _required_text(self.cleaned_data["employer"], _("Give the organisation's name."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("The file is too big: keep it under 256 KB."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise forms.ValidationError(_("The file must be a CSV file saved as UTF-8 text.")) from error
-        rows = []
-        for line, cells in enumerate(csv.reader(io.StringIO(text)), 1):
-            cells = [cell.strip() for cell in cells]
+        not_csv = _("The file must be a CSV file saved as UTF-8 text.")
+        upload_check(
+            upload,
+            kinds=["csv"],
+            max_bytes=self.MAX_BYTES,
+            messages={
+                "too_big": _("The file is too big: keep it under 256 KB."),
+                "invalid_extension": _("The file must be a CSV file, with a name ending in .csv."),
+                "content_mismatch": not_csv,
+            },
+        )
+        text = upload.read().decode("utf-8-sig")
+        rows, formulas = [], []
+        for line, raw in enumerate(csv.reader(io.StringIO(text)), 1):
+            formulas.extend((line, cell) for cell in raw if csv_formula_start(cell))
+            cells = [cell.strip() for cell in raw]
             if not any(cells):
                 continue
             if line == 1 and len(cells) >= 2 and cells[1].lower() in ("email", "email address"):
@@ -243,7 +257,16 @@ class BulkEnrolForm(forms.Form):
             name, email = (cells + ["", ""])[:2]
             if "@" in name and not email:
                 name, email = "", name
+            # The account's column lengths: longer would fail at the database (PostgreSQL), not with a message.
+            for value, limit, message in [
+                (name, NAME_MAX_LENGTH, _("Line %(line)d: the name must be %(max)d characters or fewer.")),
+                (email, EMAIL_MAX_LENGTH, _("Line %(line)d: the email address must be %(max)d characters or fewer.")),
+            ]:
+                if len(value) > limit:
+                    raise forms.ValidationError(message % {"line": line, "max": limit})
             rows.append(BulkRow(line=line, name=name, email=email))
+        if formulas:
+            raise forms.ValidationError(self._formula_errors(formulas))
         if not rows:
             raise forms.ValidationError(_("The file has no rows: give a name and an email address on each line."))
         if len(rows) > self.MAX_ROWS:
@@ -253,11 +276,52 @@ class BulkEnrolForm(forms.Form):
             )
         return rows
 
+    def _formula_errors(self, formulas) -> list[forms.ValidationError]:
+        # A spreadsheet would run these as formulas when the list is opened again (exported rosters, reports): refuse
+        # the whole file rather than store them, and say exactly where they are.
+        errors = [
+            forms.ValidationError(
+                _("Line %(line)d: “%(cell)s” starts with %(start)s, which a spreadsheet would run as a formula.")
+                % {"line": line, "cell": _shorten(cell.strip() or cell), "start": _visible(csv_formula_start(cell))},
+                code="formula",
+            )
+            for line, cell in formulas[: self.MAX_FORMULA_ERRORS]
+        ]
+        more = len(formulas) - self.MAX_FORMULA_ERRORS
+        if more > 0:
+            errors.append(
+                forms.ValidationError(
+                    ngettext(
+                        "%(count)d more cell starts the same way.", "%(count)d more cells start the same way.", more
+                    )
+                    % {"count": more},
+                    code="formula_more",
+                )
+            )
+        errors.append(
+            forms.ValidationError(
+                _(
+                    "Nobody has been enrolled. Remove those characters from the start of the cells and upload the file again."
+                ),
+                code="formula_fix",
+            )
+        )
+        return errors
+
     def clean(self):
         cleaned = super().clean()
         if "file" in cleaned:
             cleaned["rows"] = cleaned["file"]
         return cleaned
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def _visible(start: str) -> str:
+    """A tab or carriage return named, since neither shows on the page."""
+    return {"\t": _("a tab"), "\r": _("a carriage return")}.get(start) or f"“{start}”"
 
 
 class ReportFilterForm(forms.Form):

@@ -4,8 +4,6 @@ Every view finds its cohort among `cohorts_for_staff(user)`: a course lead reach
 is a 404), course administrators and superusers reach all. Every change goes through courses.services.
 """
 
-import csv
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
@@ -25,6 +23,7 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.log_actions import log
 
 from accounts.models import Profile
+from uploads import SafeCsvExportMixin, csv_writer
 
 from . import services
 from .admin_forms import (
@@ -161,7 +160,9 @@ ROSTER_EXPORT = [
 ]
 
 
-class CohortDashboardView(StaffCohortMixin, SpreadsheetExportMixin, WagtailAdminTemplateMixin, TemplateView):
+class CohortDashboardView(
+    StaffCohortMixin, SafeCsvExportMixin, SpreadsheetExportMixin, WagtailAdminTemplateMixin, TemplateView
+):
     """Capacity and fill, the roster (exportable as CSV and XLSX), the waiting list, payments, sessions and messages."""
 
     template_name = "courses/admin/dashboard.html"
@@ -610,7 +611,7 @@ class ReportView(WagtailAdminTemplateMixin, TemplateView):
     def csv_response(self):
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="course-report-{timezone.localdate():%Y-%m-%d}.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)  # names and titles that look like formulas are written as text
         for line in self.csv_rows():
             writer.writerow(line)
         return response

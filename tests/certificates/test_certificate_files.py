@@ -42,6 +42,9 @@ def test_the_pdf_names_the_learner_the_course_and_the_code(client, certificate):
     response = client.get(pdf_url(certificate))
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "application/pdf"
+    # Our own PDF may open in the browser, but only ever as a PDF.
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Content-Type-Options"] == "nosniff"
     content = pdf_of(response)
     reader = pypdf.PdfReader(io.BytesIO(content))
     page = reader.pages[0]
