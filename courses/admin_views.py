@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
@@ -22,12 +23,19 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.coreutils import multigetattr
 from wagtail.log_actions import log
 
+from allauth.account.decorators import reauthentication_required
+
+from audit import log_actions_registrar
+from uploads import SafeCsvExportMixin
+
 from . import services
 from .admin_forms import ConfirmForm, EnrolmentTransferForm, FeeBandOverrideForm
 from .exceptions import EnrolmentError
 from .models import (
     OPEN_STATUSES,
     Cohort,
+    EmailDelivery,
+    EmailStatus,
     Enrolment,
     EnrolmentStatus,
     FeeBand,
@@ -47,12 +55,12 @@ LOG_ACTIONS = {
     "courses.bulk_enrol": (_("Enrol a group"), _("Group enrolled from a CSV file")),
     "courses.waitlist_promote": (_("Offer a place"), _("Place offered from the waiting list")),
     "courses.waitlist_remove": (_("Remove from waiting list"), _("Removed from the waiting list")),
+    "courses.refund_retry": (_("Retry refund"), _("Refund retried")),
+    "courses.email_retry": (_("Retry email"), _("Email sent again")),
 }
 
 
-def register_log_actions(actions):
-    for action, (label, message) in LOG_ACTIONS.items():
-        actions.register_action(action, label, message)
+register_log_actions = log_actions_registrar(LOG_ACTIONS)
 
 
 def pounds(pence: int | None) -> str:
@@ -82,8 +90,9 @@ class _ChunkedRows:
         return self.queryset.iterator(chunk_size=self.chunk_size)
 
 
-class StreamingExportMixin:
-    """CSV and XLSX exports that read rows in chunks and skip the listing's page context entirely.
+class StreamingExportMixin(SafeCsvExportMixin):
+    """CSV and XLSX exports that read rows in chunks and skip the listing's page context entirely; text that looks like
+    a formula is written as text.
 
     `export_values` maps an export column to a function of the row, for values that are not attributes
     (money in pounds, places left). Datetimes are written in local time.
@@ -321,7 +330,7 @@ def payment_title(payment) -> str:
 
 class PaymentInspectView(ExtraFieldsInspectMixin, generic.InspectView):
     page_title = _("Payment")
-    mark_paid_url_name = enrolment_inspect_url_name = None
+    mark_paid_url_name = enrolment_inspect_url_name = refund_retry_url_name = None
     extra_field_labels = {
         "learner": _("learner"),
         "amount": _("amount"),
@@ -377,6 +386,20 @@ class PaymentInspectView(ExtraFieldsInspectMixin, generic.InspectView):
                     url=reverse(self.mark_paid_url_name, args=[quote(payment.pk)]),
                     icon_name="tick-inverse",
                     priority=20,
+                )
+            )
+        if (
+            self.refund_retry_url_name
+            and payment.status == PaymentStatus.PAID
+            and payment.refund_failed_at
+            and self.user_has_permission("change")
+        ):
+            buttons.append(
+                HeaderButton(
+                    _("Retry refund"),
+                    url=reverse(self.refund_retry_url_name, args=[quote(payment.pk)]),
+                    icon_name="resubmit",
+                    priority=30,
                 )
             )
         return buttons
@@ -605,3 +628,90 @@ class InvoiceMarkPaidView(ObjectActionView):
             + " "
             + outcome
         )
+
+
+class RefundRetryView(ObjectActionView):
+    model = Payment
+    header_icon = "form"
+    page_title = _("Retry refund")
+    submit_label = _("Retry the refund now")
+    intro = _(
+        "The refund of this card payment could not be made (the card payment service timed out or was down). "
+        "Retrying asks Stripe again; a refund Stripe already made is not made twice."
+    )
+    log_action = "courses.refund_retry"
+
+    # Money leaves the organisation: the password (or authenticator code) is asked again first. On post, after the
+    # permission check in dispatch, so that someone without the permission is refused rather than asked.
+    @method_decorator(reauthentication_required)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def get_base_object_queryset(self):
+        return Payment.objects.select_related("enrolment__user", "enrolment__cohort")
+
+    def get_page_subtitle(self):
+        return payment_title(self.object)
+
+    def get_summary(self):
+        payment = self.object
+        return [
+            (_("Learner"), f"{payment.enrolment.user.full_name} <{payment.enrolment.user.email}>"),
+            (_("Amount"), pounds(payment.amount_pence)),
+            (_("Status"), payment.get_status_display()),
+            (_("Refund failed"), local_datetime_text(payment.refund_failed_at)),
+            (_("Error"), payment.refund_error),
+        ]
+
+    def perform(self, form):
+        self.object = services.payment_refund_retry(payment=self.object, by_user=self.request.user)
+        return gettext("Refunded %(amount)s to %(learner)s.") % {
+            "amount": pounds(self.object.refunded_pence),
+            "learner": self.object.enrolment.user,
+        }
+
+
+# --- Email deliveries --------------------------------------------------------------------------------------------------
+
+
+class EmailDeliveryInspectView(ExtraFieldsInspectMixin, generic.InspectView):
+    page_title = _("Email delivery")
+    retry_url_name = None
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    @cached_property
+    def header_buttons(self):
+        if self.object.status != EmailStatus.FAILED or not self.user_has_permission("change"):
+            return []
+        return [
+            HeaderButton(
+                _("Retry now"), url=reverse(self.retry_url_name, args=[quote(self.object.pk)]), icon_name="resubmit"
+            )
+        ]
+
+
+class EmailDeliveryRetryView(ObjectActionView):
+    model = EmailDelivery
+    header_icon = "mail"
+    page_title = _("Retry email")
+    submit_label = _("Retry now")
+    intro = _("The email is built again from the current records and sent at once. If that fails, it stays failed.")
+    log_action = "courses.email_retry"
+
+    def get_summary(self):
+        delivery = self.object
+        return [
+            (_("Recipient"), delivery.recipient),
+            (_("Subject"), delivery.subject),
+            (_("Status"), delivery.get_status_display()),
+            (_("Attempts"), delivery.attempts),
+            (_("Last error"), delivery.last_error),
+        ]
+
+    def perform(self, form):
+        self.object = services.email_delivery_retry(delivery=self.object, by_user=self.request.user)
+        if self.object.status == EmailStatus.SENT:
+            return gettext("The email to %(recipient)s was sent.") % {"recipient": self.object.recipient}
+        return gettext("The email to %(recipient)s is queued to be sent again.") % {"recipient": self.object.recipient}

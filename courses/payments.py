@@ -27,6 +27,21 @@ class PaymentProviderError(Exception):
     """The provider could not be reached or refused the call (a timeout, an outage); the caller may try again."""
 
 
+#: Stripe's expiry is rounded up to this, so that a retry within a few minutes sends the very same request.
+EXPIRY_STEP_SECONDS = 5 * 60
+
+
+def stripe_session_expiry(hold_expires_at: datetime.datetime, *, now=None) -> int:
+    """When the Checkout Session expires, as a Unix time: the seat hold's end, but at least 31 minutes ahead.
+
+    Stripe wants 30 minutes to 24 hours ahead. A payment that lands after the hold has lapsed still confirms if a seat
+    is free, and is refunded if not (services._payment_paid).
+    """
+    earliest = (now or timezone.now()) + datetime.timedelta(minutes=31)
+    seconds = int(max(hold_expires_at, earliest).timestamp())
+    return seconds + (-seconds % EXPIRY_STEP_SECONDS)
+
+
 class StripePaymentAdapter:
     """Card payments through Stripe Checkout; the card option exists only when the keys are configured."""
 
@@ -61,14 +76,12 @@ class StripePaymentAdapter:
             ],
         }
         if expires_at is not None:
-            # Stripe wants 30 minutes to 24 hours ahead. A payment that lands after the hold has lapsed still confirms
-            # if a seat is free, and is refunded if not (services._payment_paid).
-            earliest = timezone.now() + datetime.timedelta(minutes=31)
-            params["expires_at"] = int(max(expires_at, earliest).timestamp())
+            params["expires_at"] = stripe_session_expiry(expires_at)
         import stripe
 
-        # The key covers the client's own retries of this call. It names expires_at because Stripe refuses a key reused
-        # with different parameters, and a retry after a timeout computes a later expiry.
+        # The key covers the client's own retries of this call and the learner's retry soon after a timeout: the same
+        # request again gets back the session Stripe may already have made, not a second one. It names expires_at
+        # because Stripe refuses a key reused with different parameters, and a much later retry has a later expiry.
         key = f"checkout-{payment.pk}-{params.get('expires_at', '')}"
         try:
             session = self.client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})

@@ -5,12 +5,22 @@ payments stay whole for six years after the financial year they fall in (HMRC); 
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import log_labels_refresh, model_section
 
 from . import services
-from .models import Attendance, CohortMessageRecipient, CourseInterest, Enrolment, EnrolmentStatus, Payment
+from .emails import COHORT_MESSAGE
+from .models import (
+    Attendance,
+    CohortMessageRecipient,
+    CourseInterest,
+    EmailDelivery,
+    Enrolment,
+    EnrolmentStatus,
+    Payment,
+)
 from .models.enrolments import OPEN_STATUSES
 
 
@@ -20,6 +30,14 @@ def _cohort(obj):
 
 def _course(obj):
     return obj.cohort.course.title
+
+
+def _email_deliveries(user):
+    """The emails sent to the person: about their enrolments, and their copies of messages to a cohort."""
+    copies = CohortMessageRecipient.objects.filter(user=user).values_list("pk", flat=True)
+    return EmailDelivery.objects.filter(
+        Q(params__user_id=user.pk) | Q(kind=COHORT_MESSAGE, params__recipient_id__in=list(copies))
+    )
 
 
 def course_sections(user):
@@ -88,6 +106,12 @@ def course_sections(user):
                 "email",
             ],
         ),
+        model_section(
+            "emails",
+            _("Emails we sent you"),
+            _email_deliveries(user).order_by("created_at", "pk"),
+            ["recipient", "subject", "status", "created_at", "sent_at"],
+        ),
     ]
 
 
@@ -107,5 +131,6 @@ def courses_close_account(user):
     enrolments = Enrolment.objects.filter(user=user)
     enrolments.update(employer="")
     CourseInterest.objects.filter(user=user).delete()
+    _email_deliveries(user).update(recipient=user.email)
     CohortMessageRecipient.objects.filter(user=user).update(email=user.email)
     log_labels_refresh(enrolments.select_related("user", "cohort"))

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .emails import enrolment_email_send
+from .emails import email_retry_now, enrolment_email_send
 from .exceptions import EnrolmentError
 from .models import (
     ACTIVE_STATUSES,
@@ -22,6 +22,8 @@ from .models import (
     Cohort,
     CourseInterest,
     CoursePage,
+    EmailDelivery,
+    EmailStatus,
     Enrolment,
     EnrolmentStatus,
     FeeBand,
@@ -451,7 +453,18 @@ def payment_refund_record(*, payment: Payment, refunded_pence: int, provider_ref
         payment.status = PaymentStatus.REFUNDED
     if provider_refund_id and not payment.provider_refund_id:
         payment.provider_refund_id = provider_refund_id
-    payment.save(update_fields=["status", "refunded_pence", "refunded_at", "provider_refund_id"])
+    # A refund that timed out on our side but was made at Stripe (or made in its dashboard) needs no retry now.
+    payment.refund_error, payment.refund_failed_at = "", None
+    payment.save(
+        update_fields=[
+            "status",
+            "refunded_pence",
+            "refunded_at",
+            "provider_refund_id",
+            "refund_error",
+            "refund_failed_at",
+        ]
+    )
     transaction.on_commit(lambda: enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment))
     return True
 
@@ -531,27 +544,66 @@ def payment_checkout_start(*, enrolment: Enrolment, user, success_url: str, canc
 
 
 def _refund_or_log(payment: Payment):
-    """Refund after the place is already given up: a provider failure is logged for staff, not shown as an error."""
+    """Refund after the place is already given up: a provider failure is recorded for staff, not shown as an error."""
     try:
         payment_refund(payment=payment)
     except PaymentProviderError:
-        logger.exception("Refund of payment %s failed; it stays paid until staff refund it.", payment.pk)
+        logger.exception("Refund of payment %s failed; it stays paid until staff retry the refund.", payment.pk)
 
 
 def payment_refund(*, payment: Payment) -> Payment:
-    """Refund a paid card payment through the provider and record it."""
+    """Refund a paid card payment through the provider and record it.
+
+    If the provider cannot be reached the payment stays paid, with the error and its time recorded so that the refund
+    shows as failed in the admin and can be retried; PaymentProviderError is raised. The provider's idempotency key is
+    the payment's, so a retry after a timeout in which the refund was in fact made does not refund twice.
+    """
+    payment.refresh_from_db()
     if payment.status == PaymentStatus.REFUNDED or not payment.provider_payment_id:
         return payment
-    refund = get_payment_adapter().refund(payment=payment)
+    try:
+        refund = get_payment_adapter().refund(payment=payment)
+    except PaymentProviderError as error:
+        Payment.objects.filter(pk=payment.pk).update(
+            refund_error=str(error) or type(error).__name__, refund_failed_at=timezone.now()
+        )
+        payment.refresh_from_db()
+        raise
     Payment.objects.filter(pk=payment.pk).update(
         status=PaymentStatus.REFUNDED,
         refunded_pence=payment.amount_pence,
         refunded_at=timezone.now(),
         provider_refund_id=refund.id,
+        refund_error="",
+        refund_failed_at=None,
     )
     payment.refresh_from_db()
     enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment)
     return payment
+
+
+def payment_refund_retry(*, payment: Payment, by_user) -> Payment:
+    """An administrator retries a refund that failed; a refusal or a provider failure raises EnrolmentError."""
+    payment.refresh_from_db()
+    if payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.PAID or not payment.refund_failed_at:
+        raise EnrolmentError(_("Only a card refund that failed can be retried."), "no_failed_refund")
+    try:
+        return payment_refund(payment=payment)
+    except PaymentProviderError as error:
+        raise EnrolmentError(
+            _("The card payment service could not be reached, so nothing was refunded. Try again later."), "provider"
+        ) from error
+
+
+@transaction.atomic
+def email_delivery_retry(*, delivery: EmailDelivery, by_user) -> EmailDelivery:
+    """An administrator sends a failed email again now: one more attempt, recorded as any other."""
+    delivery = EmailDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != EmailStatus.FAILED:
+        raise EnrolmentError(_("Only an email that failed can be retried."), "not_failed")
+    email_retry_now(delivery)
+    delivery.refresh_from_db()
+    return delivery
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
 """The course administrators' part of the Wagtail admin: cohorts, enrolments and payments, under one "Courses" menu."""
 
+from django.db.models import Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
@@ -15,7 +17,18 @@ import django_filters
 
 from . import admin_views, lead_views
 from .admin_forms import CohortAdminForm
-from .models import Cohort, CoursePage, Enrolment, EnrolmentStatus, FeeBand, Payment, PaymentMethod, PaymentStatus
+from .models import (
+    Cohort,
+    CoursePage,
+    EmailDelivery,
+    EmailStatus,
+    Enrolment,
+    EnrolmentStatus,
+    FeeBand,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
 from .selectors import cohorts_for_staff, user_runs_all_cohorts
 
 
@@ -60,10 +73,26 @@ class PaymentFilterSet(WagtailFilterSet):
     refunded = django_filters.BooleanFilter(
         label=_("Refunded"), field_name="refunded_at", lookup_expr="isnull", exclude=True
     )
+    refund_failed = django_filters.BooleanFilter(label=_("Refund failed"), method="filter_refund_failed")
 
     class Meta:
         model = Payment
-        fields = ["method", "status", "refunded"]
+        fields = ["method", "status", "refunded", "refund_failed"]
+
+    def filter_refund_failed(self, queryset, name, value):
+        failed = Q(status=PaymentStatus.PAID, refund_failed_at__isnull=False)
+        if value is None:
+            return queryset
+        return queryset.filter(failed) if value else queryset.exclude(failed)
+
+
+class EmailDeliveryFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=EmailStatus.choices, empty_label=_("All"))
+    created_at = django_filters.DateFromToRangeFilter(label=_("Queued"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = EmailDelivery
+        fields = ["status", "created_at"]
 
 
 class ReadOnlyModelViewSet(ModelViewSet):
@@ -84,6 +113,11 @@ class ReadOnlyModelViewSet(ModelViewSet):
         return super().get_common_view_kwargs(
             **{"add_url_name": None, "edit_url_name": None, "delete_url_name": None, "copy_url_name": None, **kwargs}
         )
+
+    @property
+    def url_finder_class(self):
+        # There is no edit view: the audit trail (Site history) and other admin links go to the inspect page.
+        return type("InspectURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
 
     def get_permissions_to_register(self):
         # Only these two mean anything here: there is no view that adds or deletes these records.
@@ -290,6 +324,8 @@ class PaymentViewSet(ReadOnlyModelViewSet):
         "refunded_at",
         "provider_payment_id",
         "provider_refund_id",
+        "refund_failed_at",
+        "refund_error",
     ]
     list_export = [
         "enrolment.user.full_name",
@@ -328,14 +364,59 @@ class PaymentViewSet(ReadOnlyModelViewSet):
         "refunded_at": _("Refunded on"),
     }
     export_filename = "payments"
-    actions = [("mark-paid", "mark_paid", admin_views.InvoiceMarkPaidView)]
+    actions = [
+        ("mark-paid", "mark_paid", admin_views.InvoiceMarkPaidView),
+        ("retry-refund", "retry_refund", admin_views.RefundRetryView),
+    ]
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
             mark_paid_url_name=self.get_url_name("mark_paid"),
+            refund_retry_url_name=self.get_url_name("retry_refund"),
             enrolment_inspect_url_name=EnrolmentViewSet.name + ":inspect",
             **kwargs,
         )
+
+
+class EmailDeliveryViewSet(ReadOnlyModelViewSet):
+    """Every email the courses app sent or tried to send, for administrators to see what failed and send it again."""
+
+    model = EmailDelivery
+    name = "courses_emails"
+    url_prefix = "courses/emails"
+    icon = "mail"
+    menu_label = _("Email deliveries")
+    menu_order = 500
+    inspect_view_class = admin_views.EmailDeliveryInspectView
+    list_display = [
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        Column("last_error", label=_("Last error"), accessor=lambda d: d.last_error[:120]),
+        DateColumn("created_at", label=_("Queued"), sort_key="created_at"),
+        DateColumn("updated_at", label=_("Last changed"), sort_key="updated_at"),
+    ]
+    filterset_class = EmailDeliveryFilterSet
+    ordering = "-created_at"
+    search_fields = ["recipient", "subject", "kind"]
+    search_backend_name = None
+    inspect_view_fields = [
+        "recipient",
+        "kind",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "updated_at",
+    ]
+    actions = [("retry", "retry", admin_views.EmailDeliveryRetryView)]
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(retry_url_name=self.get_url_name("retry"), **kwargs)
 
 
 class CoursePageListingViewSet(PageListingViewSet):
@@ -414,4 +495,5 @@ class CoursesAdminGroup(ViewSetGroup):
         EnrolmentViewSet,
         PaymentViewSet,
         CourseReportViewSet,
+        EmailDeliveryViewSet,
     )

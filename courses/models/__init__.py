@@ -1,5 +1,6 @@
 from .cohorts import Cohort, CohortSession
 from .eligibility import EligibilitySettings
+from .emails import EmailDelivery, EmailStatus
 from .enrolments import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
@@ -38,6 +39,8 @@ __all__ = [
     "CourseInterest",
     "CoursePage",
     "EligibilitySettings",
+    "EmailDelivery",
+    "EmailStatus",
     "Enrolment",
     "EnrolmentStatus",
     "FeeBand",

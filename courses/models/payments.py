@@ -45,6 +45,9 @@ class Payment(models.Model):
     refunded_pence = models.PositiveIntegerField(_("refunded (pence)"), default=0)
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     provider_refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
+    # A refund we owe but could not make (Stripe timed out or was down): kept for an administrator to retry.
+    refund_error = models.TextField(_("refund failed with"), blank=True)
+    refund_failed_at = models.DateTimeField(_("refund failed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
