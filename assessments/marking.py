@@ -74,6 +74,12 @@ def answer_clean(kind: str, question, answer) -> dict:
                 raise ValidationError(_("Write your answer."), "missing")
             if len(text) > 10000:
                 raise ValidationError(_("Keep your answer under 10,000 characters."), "too_long")
+            if "\x00" in text:
+                # PostgreSQL cannot store it, and no keyboard types it: it comes from a pasted or corrupted text.
+                raise ValidationError(
+                    _("Your answer has a null character in it, which cannot be saved. Remove it and try again."),
+                    "null_character",
+                )
             return {"text": text}
         if kind in ("ranking", "timeline"):
             items = question["items"] if kind == "ranking" else question["events"]

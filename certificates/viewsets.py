@@ -6,15 +6,25 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.viewsets import RefuseProtectedDeleteMixin
 from courses.viewsets import ReadOnlyModelViewSet
 
 from . import admin_views
 from .models import Certificate, CertificateTemplate
 
 
+class CertificateTemplateDeleteView(RefuseProtectedDeleteMixin, SnippetDeleteView):
+    protected_message = _(
+        "'%(object)s' cannot be deleted: certificates were issued with it, and they must be kept. Make a new design "
+        "for future certificates instead."
+    )
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
+    delete_view_class = CertificateTemplateDeleteView
     model = CertificateTemplate
     icon = "doc-full-inverse"
     menu_label = _("Designs")

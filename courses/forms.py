@@ -63,7 +63,12 @@ class PaymentForm(NHSUKFormMixin, forms.Form):
     billing_email = forms.EmailField(
         label=_("Billing email address"),
         required=False,
-        error_messages={"invalid": _("Enter the billing email address in the right format, like name@example.org")},
+        # The column's length: the address format alone allows up to 320 characters.
+        max_length=254,
+        error_messages={
+            "invalid": _("Enter the billing email address in the right format, like name@example.org"),
+            "max_length": _("Billing email address must be 254 characters or fewer"),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     purchase_order = forms.CharField(

@@ -149,3 +149,20 @@ def test_changed_email_replaces_the_old_sign_in_address(admin_client, learner, p
     assert EmailAddress.objects.get(user=learner).email == "alex.new@example.org"
     admin_client.post("/account/login/", {"login": "alex.new@example.org", "password": password})
     assert signed_in_user_id(admin_client) == learner.pk
+
+
+def test_a_learner_whose_records_must_be_kept_cannot_be_deleted(admin_client, learner):
+    from courses.factories import EnrolmentFactory
+
+    EnrolmentFactory(user=learner)
+
+    response = admin_client.post(reverse("wagtailusers_users:delete", args=[learner.pk]), follow=True)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "their enrolments, payments or certificates must be kept" in response.content.decode()
+    assert User.objects.filter(pk=learner.pk).exists()
+
+
+def test_a_learner_without_records_can_be_deleted(admin_client, learner):
+    admin_client.post(reverse("wagtailusers_users:delete", args=[learner.pk]))
+    assert not User.objects.filter(pk=learner.pk).exists()

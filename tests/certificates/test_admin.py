@@ -9,9 +9,9 @@ from django.urls import reverse
 
 import pytest
 
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateTemplate
 from tests.certificates.conftest import attend, enrol
-from tests.content.helpers import make_group_member, soup
+from tests.content.helpers import make_group_member, make_superuser, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,15 @@ def test_the_certificate_listing_exports_csv(client, administrator, certificate)
     assert response.status_code == HTTPStatus.OK
     body = b"".join(response.streaming_content).decode()
     assert certificate.code in body and "Priya Shah" in body
+
+
+def test_a_design_certificates_were_issued_with_cannot_be_deleted(client, certificate, design):
+    client.force_login(make_superuser())
+
+    response = client.post(
+        reverse("wagtailsnippets_certificates_certificatetemplate:delete", args=[design.pk]), follow=True
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "certificates were issued with it, and they must be kept" in response.content.decode()
+    assert CertificateTemplate.objects.filter(pk=design.pk).exists()
