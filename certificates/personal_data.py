@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import model_section
 
-from .forms import evidence_filename
+from .forms import CPDActivityForm, evidence_filename
 from .models import Certificate, CPDActivity, CPDProfile
 
 
@@ -37,17 +37,9 @@ def certificate_sections(user):
             "cpd_activities",
             _("CPD activities you logged"),
             CPDActivity.objects.filter(user=user).order_by("date", "pk"),
+            # What the learner typed in, as the form asks it; the evidence by the file's name.
             [
-                "title",
-                "provider",
-                "activity_type",
-                "date",
-                "hours",
-                "participatory",
-                "reflection_what",
-                "reflection_learned",
-                "reflection_practice",
-                "reflection_code",
+                *(name for name in CPDActivityForm.Meta.fields if name != "evidence"),
                 ("evidence", _("Evidence"), evidence_filename),
                 "created_at",
             ],

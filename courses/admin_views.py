@@ -583,13 +583,9 @@ class EnrolmentTransferView(EnrolmentActionView):
         return reverse(self.inspect_url_name, args=[quote(target.pk)])
 
 
-class InvoiceMarkPaidView(ObjectActionView):
+class PaymentActionView(ObjectActionView):
     model = Payment
     header_icon = "form"
-    page_title = _("Mark invoice paid")
-    submit_label = _("Yes, the invoice is paid")
-    intro = _("The payment is recorded as paid by you, a receipt is issued and the learner's place is confirmed.")
-    log_action = "courses.invoice_mark_paid"
 
     def get_base_object_queryset(self):
         return Payment.objects.select_related("enrolment__user", "enrolment__cohort")
@@ -598,9 +594,20 @@ class InvoiceMarkPaidView(ObjectActionView):
         return payment_title(self.object)
 
     def get_summary(self):
+        user = self.object.enrolment.user
+        return [(_("Learner"), f"{user.full_name} <{user.email}>")]
+
+
+class InvoiceMarkPaidView(PaymentActionView):
+    page_title = _("Mark invoice paid")
+    submit_label = _("Yes, the invoice is paid")
+    intro = _("The payment is recorded as paid by you, a receipt is issued and the learner's place is confirmed.")
+    log_action = "courses.invoice_mark_paid"
+
+    def get_summary(self):
         payment = self.object
         return [
-            (_("Learner"), f"{payment.enrolment.user.full_name} <{payment.enrolment.user.email}>"),
+            *super().get_summary(),
             (_("Cohort"), str(payment.enrolment.cohort)),
             (_("Amount"), pounds(payment.amount_pence)),
             (_("Organisation"), payment.organisation),
@@ -630,9 +637,7 @@ class InvoiceMarkPaidView(ObjectActionView):
         )
 
 
-class RefundRetryView(ObjectActionView):
-    model = Payment
-    header_icon = "form"
+class RefundRetryView(PaymentActionView):
     page_title = _("Retry refund")
     submit_label = _("Retry the refund now")
     intro = _(
@@ -647,16 +652,10 @@ class RefundRetryView(ObjectActionView):
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
-    def get_base_object_queryset(self):
-        return Payment.objects.select_related("enrolment__user", "enrolment__cohort")
-
-    def get_page_subtitle(self):
-        return payment_title(self.object)
-
     def get_summary(self):
         payment = self.object
         return [
-            (_("Learner"), f"{payment.enrolment.user.full_name} <{payment.enrolment.user.email}>"),
+            *super().get_summary(),
             (_("Amount"), pounds(payment.amount_pence)),
             (_("Status"), payment.get_status_display()),
             (_("Refund failed"), local_datetime_text(payment.refund_failed_at)),

@@ -2,6 +2,14 @@ from django.core.cache import cache
 
 import pytest
 
+from tests.certificates.conftest import (  # noqa: F401 (fixtures: a learner with a certificate, for test_your_data)
+    cert_course,
+    certificate,
+    completed,
+    course_lead,
+    design,
+    finished_cohort,
+)
 from tests.conftest import verified
 
 

@@ -20,19 +20,10 @@ from assessments.factories import CaseExercisePageFactory, free_text, stage
 from assessments.models import Attempt
 from assessments.selectors import attempt_stages
 from certificates.models import Certificate, CPDActivity, CPDProfile
-from courses import services as course_services
-from courses.factories import CohortFactory, CoursePageFactory, EnrolmentFactory
+from courses.factories import CohortFactory, EnrolmentFactory
 from courses.models import CourseInterest, Enrolment, EnrolmentStatus, Payment, PaymentMethod, PaymentStatus
 from tests.accounts.helpers import reauthenticate, signed_in_user_id
 from tests.assessments.helpers import publish
-from tests.certificates.conftest import (  # noqa: F401 (fixtures)
-    cert_course,
-    certificate,
-    completed,
-    course_lead,
-    design,
-    finished_cohort,
-)
 from tests.conftest import verified
 from tests.content.helpers import make_group_member
 

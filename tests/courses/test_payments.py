@@ -15,17 +15,12 @@ from courses.factories import CohortFactory, CourseIndexPageFactory, CoursePageF
 from courses.models import Enrolment, EnrolmentStatus, FeeBand, Payment, PaymentStatus
 from courses.payments import PaymentProviderError, StripePaymentAdapter, get_payment_adapter
 from tests.conftest import verified
-from tests.courses.fakes import checkout_session, event, post_event, use_fake_payments
+from tests.courses.fakes import checkout_session, event, post_event
 
 pytestmark = pytest.mark.django_db
 
 FEE = 45000
 URLS = {"success_url": "http://testserver/paid/", "cancel_url": "http://testserver/not-paid/"}
-
-
-@pytest.fixture
-def payments(settings):
-    return use_fake_payments(settings)
 
 
 @pytest.fixture

@@ -23,17 +23,12 @@ from courses.selectors import cohort_places_left
 from tests.accounts.helpers import reauthenticate
 from tests.conftest import verified
 from tests.content.helpers import make_group_member, make_superuser, soup, texts
-from tests.courses.fakes import charge, checkout_session, event, post_event, use_fake_payments
+from tests.courses.fakes import charge, checkout_session, event, post_event
 
 pytestmark = pytest.mark.django_db
 
 FEE = 45000
 URLS = {"success_url": "http://testserver/my-learning/?payment=done", "cancel_url": "http://testserver/not-paid/"}
-
-
-@pytest.fixture
-def payments(settings):
-    return use_fake_payments(settings)
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ FEE = 45000
 
 
 @pytest.fixture
-def payments(settings):
-    return use_fake_payments(settings)
-
-
-@pytest.fixture
 def cohort(home_page):
     index = CourseIndexPageFactory(parent=home_page)
     return CohortFactory(course=CoursePageFactory(parent=index, external_fee_pence=FEE), capacity=1)
