@@ -8,10 +8,10 @@ import json
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.personal_data import model_section
+from accounts.personal_data import log_labels_refresh, model_section
 
-from .models import Answer, Attempt
-from .selectors import attempt_questions
+from .models import Answer, Attempt, AttemptStatus
+from .selectors import attempt_page, attempt_questions, feedback_released
 
 
 def _question_prompt(answer, prompts: dict) -> str:
@@ -29,14 +29,34 @@ def _answer(answer):
     return response["text"] if set(response) == {"text"} else json.dumps(response)
 
 
+class _Released:
+    """Marks and feedback only where the exercise's release rule lets the learner see them already."""
+
+    def __init__(self):
+        self.submitted = {}
+
+    def attempt(self, attempt) -> bool:
+        return feedback_released(attempt, attempt_page(attempt), attempt.status != AttemptStatus.IN_PROGRESS)
+
+    def answer(self, answer) -> bool:
+        attempt = answer.attempt
+        if attempt.pk not in self.submitted:
+            self.submitted[attempt.pk] = set(attempt.stage_submissions.values_list("stage_id", flat=True))
+        return feedback_released(attempt, attempt_page(attempt), answer.stage_id in self.submitted[attempt.pk])
+
+    def field(self, name, label, of: str):
+        return (name, label, lambda obj: getattr(obj, name) if getattr(self, of)(obj) else None)
+
+
 def assessment_sections(user):
-    attempts = Attempt.objects.filter(user=user).select_related("exercise").order_by("started_at", "pk")
+    attempts = Attempt.objects.filter(user=user).select_related("exercise", "revision").order_by("started_at", "pk")
     answers = (
         Answer.objects.filter(attempt__user=user)
         .select_related("attempt__exercise", "attempt__revision")
         .order_by("attempt__started_at", "attempt_id", "pk")
     )
     prompts = {}
+    released = _Released()
     return [
         model_section(
             "exercise_attempts",
@@ -47,9 +67,9 @@ def assessment_sections(user):
                 "status",
                 "started_at",
                 "submitted_at",
-                "score",
+                released.field("score", _("Score"), "attempt"),
                 "max_score",
-                "passed",
+                released.field("passed", _("Passed"), "attempt"),
             ],
         ),
         model_section(
@@ -60,9 +80,9 @@ def assessment_sections(user):
                 ("exercise", _("Exercise"), lambda a: a.attempt.exercise.title),
                 ("question", _("Question"), lambda a: _question_prompt(a, prompts)),
                 ("response", _("Your answer"), _answer),
-                "score",
+                released.field("score", _("Score"), "answer"),
                 "max_score",
-                "marker_feedback",
+                released.field("marker_feedback", _("Marker's feedback"), "answer"),
                 "saved_at",
             ],
         ),
@@ -70,4 +90,6 @@ def assessment_sections(user):
 
 
 def assessments_close_account(user):
-    Attempt.objects.filter(user=user).delete()
+    attempts = Attempt.objects.filter(user=user).select_related("user", "exercise")
+    log_labels_refresh(attempts)  # the log outlives the attempts, and their labels named the learner
+    attempts.delete()

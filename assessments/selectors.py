@@ -8,7 +8,7 @@ from django.utils import timezone
 from courses.models import Enrolment, EnrolmentStatus
 from courses.selectors import cohorts_for_staff
 
-from .models import CaseExercisePage, HindsightSettings
+from .models import AttemptStatus, CaseExercisePage, FeedbackRelease, HindsightSettings
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,12 @@ def marking_queue(*, user):
 def attempt_questions(attempt) -> dict[str, tuple]:
     """Each question of the pinned revision by its id: (stage, question)."""
     return {question.id: (stage, question) for stage in attempt_stages(attempt) for question in stage.questions}
+
+
+def feedback_released(attempt, page, stage_submitted: bool) -> bool:
+    """Whether the learner may see marks and feedback yet, by the exercise's release rule."""
+    if page.feedback_release == FeedbackRelease.AFTER_EACH_STAGE:
+        return stage_submitted
+    if page.feedback_release == FeedbackRelease.ON_SUBMISSION:
+        return attempt.status != AttemptStatus.IN_PROGRESS
+    return attempt.released_at is not None

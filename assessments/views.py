@@ -15,8 +15,15 @@ from django.utils.translation import gettext as _
 from . import services
 from .exceptions import AttemptError
 from .marking import answer_mark
-from .models import Attempt, AttemptStatus, FeedbackRelease, HindsightSettings
-from .selectors import attempt_page, attempt_stages, hindsight_phrases_in, learner_enrolment_for, user_may_preview
+from .models import Attempt, AttemptStatus, HindsightSettings
+from .selectors import (
+    attempt_page,
+    attempt_stages,
+    feedback_released,
+    hindsight_phrases_in,
+    learner_enrolment_for,
+    user_may_preview,
+)
 
 
 def exercise_overview(request, page):
@@ -92,14 +99,6 @@ def answers_from_post(stage, data) -> dict:
     return answers
 
 
-def _feedback_released(attempt, page, stage_submitted: bool) -> bool:
-    if page.feedback_release == FeedbackRelease.AFTER_EACH_STAGE:
-        return stage_submitted
-    if page.feedback_release == FeedbackRelease.ON_SUBMISSION:
-        return attempt.status != AttemptStatus.IN_PROGRESS
-    return attempt.released_at is not None
-
-
 def _question_views(attempt, stage, saved, released, errors, posted):
     """What the template needs to show each question: its choices (shuffled where order is the answer), the answer
     given or being given, and its marks and feedback when they are released."""
@@ -171,7 +170,7 @@ def _attempt_render(request, page, attempt, *, errors=None, posted=None, status=
         if stage is None:
             continue
         is_open = stage_id not in submitted and attempt.status == AttemptStatus.IN_PROGRESS
-        released = _feedback_released(attempt, pinned, stage_id in submitted)
+        released = feedback_released(attempt, pinned, stage_id in submitted)
         shown.append(
             {
                 "stage": stage,
@@ -194,7 +193,7 @@ def _attempt_render(request, page, attempt, *, errors=None, posted=None, status=
             "shown": shown,
             "open_stage": next((s for s in shown if s["open"]), None),
             "errors": errors or {},
-            "released": _feedback_released(attempt, pinned, True) and attempt.status != AttemptStatus.IN_PROGRESS,
+            "released": feedback_released(attempt, pinned, True) and attempt.status != AttemptStatus.IN_PROGRESS,
             "hindsight_phrases": "\n".join(HindsightSettings.load().phrase_list()),
             "action_url": page.url + page.reverse_subpage("attempt", args=[attempt.pk]),
         },

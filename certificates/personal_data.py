@@ -8,7 +8,7 @@ record (activities, reflections, evidence files, revalidation date) is deleted.
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.personal_data import model_section
+from accounts.personal_data import log_labels_refresh, model_section
 
 from .forms import CPDActivityForm, evidence_filename
 from .models import Certificate, CPDActivity, CPDProfile
@@ -53,6 +53,8 @@ def certificates_close_account(user):
     files = [(activity.evidence.storage, activity.evidence.name) for activity in activities if activity.evidence]
     activities.delete()
     CPDProfile.objects.filter(user=user).delete()
+    # The certificate keeps its snapshot of the name (retention); the audit trail, read by staff, need not repeat it.
+    log_labels_refresh(Certificate.objects.filter(user=user), label=lambda c: f"{c.code}: {c.course_title}")
     # Files are not transactional: delete them only once the rows are surely gone.
     for storage, name in files:
         transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))

@@ -31,6 +31,8 @@ def certificate_issue(*, enrolment: Enrolment, by_user=None, reissue_of: Certifi
     existing = valid_certificate(enrolment=enrolment)
     if existing is not None:
         return existing
+    if enrolment.user.closed_at:
+        raise CertificateError(_("The learner has closed their account: no certificate can be issued."), "closed")
     standing = rule_standing(enrolment=enrolment)
     if not standing.holds:
         unmet = ", ".join(check.label for check in standing.checks if not check.met)

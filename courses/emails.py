@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from django_tasks import task
 
-from accounts.personal_data import CLOSED_EMAIL_DOMAIN
+from accounts.personal_data import is_closed_address
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ KINDS = {
     "invited": "You have been enrolled",
 }
 COHORT_MESSAGE = "cohort_message"
+ACCOUNT_CLOSED = "Not sent: the learner closed their account."
 
 #: Minutes to wait before each further attempt; one attempt more than there are waits, then the email has failed.
 DEFAULT_RETRY_MINUTES = (1, 5, 15, 60)
@@ -49,7 +50,7 @@ def email_queue(*, kind: str, recipient: str, subject: str, params: dict):
     """Record one email and hand it to the task worker; none to a closed account, whose address is a placeholder."""
     from .models import EmailDelivery
 
-    if recipient.endswith(f"@{CLOSED_EMAIL_DOMAIN}"):
+    if is_closed_address(recipient):
         return None
 
     delivery = EmailDelivery.objects.create(kind=kind, recipient=recipient, subject=subject[:255], params=params)
@@ -193,6 +194,10 @@ def email_deliver(*, delivery_id: int):
     delivery = EmailDelivery.objects.filter(pk=delivery_id).first()
     if delivery is None or delivery.status not in (EmailStatus.QUEUED, EmailStatus.RETRYING):
         return  # already sent (a replayed task sends nothing twice), or failed and not asked to retry
+    if is_closed_address(delivery.recipient):
+        delivery.status, delivery.last_error, delivery.next_attempt_at = EmailStatus.FAILED, ACCOUNT_CLOSED, None
+        delivery.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
+        return
     delivery.attempts += 1
     delivery.next_attempt_at = None
     try:

@@ -4,6 +4,8 @@ Retention: enrolments stay, without the employer the learner typed, so that seat
 payments stay whole for six years after the financial year they fall in (HMRC); registered interest is deleted.
 """
 
+import re
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,17 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from accounts.personal_data import log_labels_refresh, model_section
 
 from . import services
-from .emails import COHORT_MESSAGE
+from .emails import ACCOUNT_CLOSED, COHORT_MESSAGE
 from .models import (
     Attendance,
     CohortMessageRecipient,
     CourseInterest,
     EmailDelivery,
+    EmailStatus,
     Enrolment,
     EnrolmentStatus,
     Payment,
+    PaymentEvent,
 )
 from .models.enrolments import OPEN_STATUSES
+
+EMAIL_ADDRESS = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@,;]*[^\s@,;.]")
 
 
 def _cohort(obj):
@@ -53,6 +59,8 @@ def course_sections(user):
                 "status",
                 "fee_band",
                 "fee_pence",
+                "fee_band_reason",
+                "band_override_reason",
                 "employer",
                 "declared_nhs_england_employer",
                 "created_at",
@@ -115,6 +123,23 @@ def course_sections(user):
     ]
 
 
+# What Stripe sends back about the payer in an event; the ids and amounts kept are enough for the accounts.
+PAYER_DETAILS = ("customer_details", "customer_email", "billing_details", "receipt_email", "shipping_details")
+
+
+def _payment_events_anonymise(user):
+    payments = Payment.objects.filter(enrolment__user=user)
+    ids = [str(pk) for pk in payments.values_list("pk", flat=True)]
+    intents = [intent for intent in payments.values_list("provider_payment_id", flat=True) if intent]
+    events = PaymentEvent.objects.filter(
+        Q(payload__data__object__metadata__payment_id__in=ids) | Q(payload__data__object__payment_intent__in=intents)
+    )
+    for event in events:
+        found = event.payload.get("data", {}).get("object", {})
+        if any(found.pop(key, None) is not None for key in PAYER_DETAILS):
+            event.save(update_fields=["payload"])
+
+
 def courses_close_account(user):
     """Give up every open place (the seat goes to whoever waits next) and erase what is not kept."""
     for enrolment in Enrolment.objects.filter(user=user, status__in=OPEN_STATUSES).select_related("cohort"):
@@ -131,6 +156,16 @@ def courses_close_account(user):
     enrolments = Enrolment.objects.filter(user=user)
     enrolments.update(employer="")
     CourseInterest.objects.filter(user=user).delete()
-    _email_deliveries(user).update(recipient=user.email)
+    deliveries = _email_deliveries(user)
+    # An SMTP error can quote the address it refused; what was not sent never will be.
+    deliveries.update(recipient=user.email, last_error="")
+    deliveries.exclude(status=EmailStatus.SENT).update(
+        status=EmailStatus.FAILED, last_error=ACCOUNT_CLOSED, next_attempt_at=None
+    )
+    # The eligibility reason quoted the verified address it was decided on.
+    for enrolment in enrolments.filter(fee_band_reason__contains="@"):
+        enrolment.fee_band_reason = EMAIL_ADDRESS.sub(str(_("[address erased]")), enrolment.fee_band_reason)
+        enrolment.save(update_fields=["fee_band_reason"])
     CohortMessageRecipient.objects.filter(user=user).update(email=user.email)
+    _payment_events_anonymise(user)
     log_labels_refresh(enrolments.select_related("user", "cohort"))

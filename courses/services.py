@@ -549,6 +549,11 @@ def _refund_or_log(payment: Payment):
         payment_refund(payment=payment)
     except PaymentProviderError:
         logger.exception("Refund of payment %s failed; it stays paid until staff retry the refund.", payment.pk)
+    except Exception as error:  # It runs after the commit of what it follows: it must never undo a page.
+        logger.exception("Refund of payment %s failed unexpectedly; it stays paid for staff to retry.", payment.pk)
+        Payment.objects.filter(pk=payment.pk).update(
+            refund_error=str(error) or type(error).__name__, refund_failed_at=timezone.now()
+        )
 
 
 def payment_refund(*, payment: Payment) -> Payment:
@@ -569,7 +574,8 @@ def payment_refund(*, payment: Payment) -> Payment:
         )
         payment.refresh_from_db()
         raise
-    Payment.objects.filter(pk=payment.pk).update(
+    # Conditional, so that when the charge.refunded webhook recorded the refund first, the learner is told only once.
+    recorded = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PAID).update(
         status=PaymentStatus.REFUNDED,
         refunded_pence=payment.amount_pence,
         refunded_at=timezone.now(),
@@ -578,7 +584,8 @@ def payment_refund(*, payment: Payment) -> Payment:
         refund_failed_at=None,
     )
     payment.refresh_from_db()
-    enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment)
+    if recorded:
+        enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment)
     return payment
 
 

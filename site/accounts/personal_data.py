@@ -94,6 +94,11 @@ def personal_data_json(*, user) -> dict:
     }
 
 
+def is_closed_address(email: str) -> bool:
+    """The placeholder a closed account's address becomes: nothing may be sent to it."""
+    return email.endswith(f"@{CLOSED_EMAIL_DOMAIN}")
+
+
 class AccountCloseError(Exception):
     pass
 
@@ -120,12 +125,12 @@ def account_close(*, user) -> None:
     log(instance=user, action="accounts.close", user=user)
 
 
-def log_labels_refresh(objects) -> None:
+def log_labels_refresh(objects, label=str) -> None:
     """Relabel the audit-log entries of objects whose label named a person whose account is now closed."""
     from wagtail.models import ModelLogEntry
 
     for obj in objects:
-        ModelLogEntry.objects.for_instance(obj).update(label=str(obj))
+        ModelLogEntry.objects.for_instance(obj).update(label=label(obj))
 
 
 def account_sections(user) -> list[Section]:
@@ -177,5 +182,7 @@ def account_erase(user) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     Profile.objects.filter(user=user).delete()
+    for profile in UserProfile.objects.filter(user=user).exclude(avatar=""):
+        transaction.on_commit(lambda storage=profile.avatar.storage, name=profile.avatar.name: storage.delete(name))
     UserProfile.objects.filter(user=user).delete()
     log_labels_refresh([user])

@@ -5,9 +5,11 @@ import json
 from http import HTTPStatus
 
 from django.core.files.base import ContentFile
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
 import pytest
@@ -20,8 +22,18 @@ from assessments.factories import CaseExercisePageFactory, free_text, stage
 from assessments.models import Attempt
 from assessments.selectors import attempt_stages
 from certificates.models import Certificate, CPDActivity, CPDProfile
+from courses.emails import ACCOUNT_CLOSED, enrolment_email_send
 from courses.factories import CohortFactory, EnrolmentFactory
-from courses.models import CourseInterest, Enrolment, EnrolmentStatus, Payment, PaymentMethod, PaymentStatus
+from courses.models import (
+    CourseInterest,
+    EmailDelivery,
+    EmailStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
 from tests.accounts.helpers import reauthenticate, signed_in_user_id
 from tests.assessments.helpers import publish
 from tests.conftest import verified
@@ -30,6 +42,7 @@ from tests.content.helpers import make_group_member
 pytestmark = pytest.mark.django_db
 
 ANSWER = "The pump's default rate hid the change of shift."
+UNRELEASED = "Good: now name the latent conditions."
 
 
 @pytest.fixture
@@ -59,9 +72,25 @@ def holder(certificate, cert_course, django_capture_on_commit_callbacks):
     assessment_services.answers_save(
         attempt=attempt, user=user, stage_id=attempt.route[0], answers={question.id: {"text": ANSWER}}
     )
+    # A mark and feedback given but not yet released, and a log entry naming the learner.
+    attempt.answers.update(score=3, marker_feedback=UNRELEASED)
+    log(instance=attempt, action="assessments.mark")
 
     future = CohortFactory(course=cert_course, code="HFE-02", capacity=1, starts_on=today + datetime.timedelta(days=20))
-    place = EnrolmentFactory(user=user, cohort=future, employer="Northfield NHS Trust")
+    place = EnrolmentFactory(
+        user=user,
+        cohort=future,
+        employer="Northfield NHS Trust",
+        fee_band_reason="Free: your verified email priya.shah@nhs.net is on an NHS England domain.",
+    )
+    enrolment_email_send(kind="confirmed", enrolment=place)
+    EmailDelivery.objects.create(
+        kind="offered",
+        recipient=user.email,
+        subject="A place",
+        params={"user_id": user.pk},
+        last_error="550 priya.shah@nhs.net",
+    )
     Payment.objects.create(
         enrolment=place,
         method=PaymentMethod.INVOICE,
@@ -143,6 +172,9 @@ def test_the_json_download_holds_the_same_data_by_section(client, holder):
     assert data["payments"][0]["purchase_order"] == "PO-991"
     assert data["payments"][0]["status"] == "Paid", "choices read as the site shows them"
     assert [row["response"] for row in data["exercise_answers"]] == [ANSWER]
+    assert data["exercise_answers"][0]["marker_feedback"] is None, "not released yet, so not shown here either"
+    assert UNRELEASED not in response.content.decode()
+    assert {row["subject"] for row in data["emails"]} >= {"A place"}
     assert data["certificates"][0]["learner_name"] == "Priya Shah"
     stored = CPDActivity.objects.get(user=holder).evidence.name
     assert data["cpd_activities"][0]["evidence"] == stored.rsplit("/", 1)[-1]
@@ -240,7 +272,17 @@ def test_closing_erases_personal_data_and_keeps_what_must_be_kept(
     # The audit trail records the closure and no longer names the person.
     entry = ModelLogEntry.objects.get(action="accounts.close")
     assert entry.object_id == str(holder.pk) and "Priya" not in entry.label
-    assert not ModelLogEntry.objects.filter(label__contains="Priya Shah on").exists()
+    assert not ModelLogEntry.objects.filter(label__icontains="Priya").exists()
+    assert not any(
+        "priya" in reason for reason in Enrolment.objects.filter(user=holder).values_list("fee_band_reason", flat=True)
+    )
+    deliveries = EmailDelivery.objects.filter(params__user_id=holder.pk)
+    assert (
+        deliveries.exists()
+        and not deliveries.filter(Q(recipient__icontains="priya") | Q(last_error__icontains="priya")).exists()
+    )
+    assert deliveries.get(subject="A place").status == EmailStatus.FAILED
+    assert deliveries.get(subject="A place").last_error == ACCOUNT_CLOSED
 
 
 def test_a_closed_account_cannot_sign_in_again(client, holder, password):
@@ -273,3 +315,16 @@ def test_staff_close_their_accounts_through_an_administrator(client, password):
     editor.refresh_from_db()
     assert editor.is_active and editor.closed_at is None
     assert User.objects.filter(email="editor@example.org").exists()
+
+
+def test_no_certificate_is_issued_once_the_account_is_closed(client, holder, password):
+    from certificates.exceptions import CertificateError
+    from certificates.services import certificate_issue
+
+    enrolment = Enrolment.objects.get(user=holder, cohort__code="HFE-00")
+    Certificate.objects.filter(user=holder).update(revoked_at=timezone.now())
+    close(client, holder, password)
+
+    with pytest.raises(CertificateError) as refused:
+        certificate_issue(enrolment=enrolment)
+    assert refused.value.code == "closed"
