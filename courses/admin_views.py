@@ -57,6 +57,8 @@ LOG_ACTIONS = {
     "courses.waitlist_remove": (_("Remove from waiting list"), _("Removed from the waiting list")),
     "courses.refund_retry": (_("Retry refund"), _("Refund retried")),
     "courses.email_retry": (_("Retry email"), _("Email sent again")),
+    "courses.enrolment_withdraw": (_("Withdraw"), _("Learner withdrew")),
+    "courses.refund": (_("Refund"), _("Card payment refunded")),
 }
 
 

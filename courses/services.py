@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wagtail.log_actions import log
+
 from .emails import email_retry_now, enrolment_email_send
 from .exceptions import EnrolmentError
 from .models import (
@@ -204,6 +206,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, user) -> Enrolment:
         _end(enrolment, EnrolmentStatus.WITHDRAWN)
         _offer_next(cohort)
         refundable = _refundable_payment(enrolment)
+        log(instance=enrolment, action="courses.enrolment_withdraw", user=user)
     enrolment_email_send(kind="withdrawn", enrolment=enrolment)
     if refundable is not None:
         _refund_or_log(refundable)
@@ -585,6 +588,8 @@ def payment_refund(*, payment: Payment) -> Payment:
     )
     payment.refresh_from_db()
     if recorded:
+        # Wagtail attributes it to whoever made the request: the learner withdrawing, or the administrator retrying.
+        log(instance=payment, action="courses.refund", data={"pence": payment.refunded_pence, "refund": refund.id})
         enrolment_email_send(kind="refunded", enrolment=payment.enrolment, payment=payment)
     return payment
 

@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail.models import ModelLogEntry
+
 import pytest
 
 from accounts.factories import TEST_PASSWORD, UserFactory
@@ -283,6 +285,10 @@ def test_a_refund_that_times_out_is_kept_for_an_administrator_to_retry(
     assert (payment.refund_error, payment.refund_failed_at) == ("", None)
     assert [call["payment_id"] for call in payments.refund_calls] == [payment.pk] * 3
     assert subjects_to(learner).count("Your refund") == 1
+    # The audit trail has the learner's withdrawal, the administrator's retry and the refund itself.
+    logged = list(ModelLogEntry.objects.order_by("pk").values_list("action", "user_id"))
+    assert ("courses.enrolment_withdraw", learner.pk) in logged
+    assert ("courses.refund_retry", admin_user.pk) in logged and ("courses.refund", admin_user.pk) in logged
     assert retry_url not in admin.get(reverse("courses_payments:inspect", args=[payment.pk])).content.decode()
     again = admin.post(retry_url)
     assert "Only a card refund that failed can be retried." in admin_messages(again)
