@@ -548,10 +548,16 @@ for _suffix, _name in [
 # -- Our settings, on Wagtail's settings screens ------------------------------------------------------------------
 def _setting_pk(model_path):
     def find(w):
+        from django.test import RequestFactory
         from django.utils.module_loading import import_string
 
+        from wagtail.models import Site
+
         model = import_string(model_path)
-        return model.load().pk if hasattr(model, "load") else model.for_site(w.site).pk
+        if hasattr(model, "load"):
+            return model.load().pk
+        # A setting per site is addressed by its site's pk: the one Wagtail finds for the request's host.
+        return (Site.find_for_request(RequestFactory().get("/")) or w.site).pk
 
     return find
 
