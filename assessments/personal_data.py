@@ -34,15 +34,21 @@ class _Released:
 
     def __init__(self):
         self.submitted = {}
+        self.pages = {}  # each answer row brings its own copy of the attempt: parse each pinned revision once
+
+    def page(self, attempt):
+        if attempt.revision_id not in self.pages:
+            self.pages[attempt.revision_id] = attempt_page(attempt)
+        return self.pages[attempt.revision_id]
 
     def attempt(self, attempt) -> bool:
-        return feedback_released(attempt, attempt_page(attempt), attempt.status != AttemptStatus.IN_PROGRESS)
+        return feedback_released(attempt, self.page(attempt), attempt.status != AttemptStatus.IN_PROGRESS)
 
     def answer(self, answer) -> bool:
         attempt = answer.attempt
         if attempt.pk not in self.submitted:
             self.submitted[attempt.pk] = set(attempt.stage_submissions.values_list("stage_id", flat=True))
-        return feedback_released(attempt, attempt_page(attempt), answer.stage_id in self.submitted[attempt.pk])
+        return feedback_released(attempt, self.page(attempt), answer.stage_id in self.submitted[attempt.pk])
 
     def field(self, name, label, of: str):
         return (name, label, lambda obj: getattr(obj, name) if getattr(self, of)(obj) else None)

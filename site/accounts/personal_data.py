@@ -48,8 +48,6 @@ def _plain(value):
         return str(value)
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, models.fields.files.FieldFile):
-        return value.name.rsplit("/", 1)[-1] if value else ""
     if isinstance(value, list | dict | str | int | float | bool) or value is None:
         return value
     return str(value)

@@ -74,8 +74,7 @@ def your_data_json(request):
 def close_account(request):
     """Close the account after the password is asked again; a confirmation box guards against a slip of the hand."""
     form = AccountCloseForm(request.POST if request.method == "POST" else None)
-    staff = user_is_staff(user=request.user)
-    if request.method == "POST" and form.is_valid() and not staff:
+    if request.method == "POST" and form.is_valid():
         try:
             account_close(user=request.user)
         except AccountCloseError as error:
@@ -86,4 +85,4 @@ def close_account(request):
                 request, _("Your account is closed. We have kept only what the privacy notice says we must.")
             )
             return redirect("/")
-    return render(request, "accounts/close_account.html", {"form": form, "staff": staff})
+    return render(request, "accounts/close_account.html", {"form": form, "staff": user_is_staff(user=request.user)})
