@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import ArticlePage, ReportSummaryPage
+from .models.privacy import public_pages
 
 FEED_SIZE = 20
 
@@ -26,7 +27,7 @@ class PageFeed(Feed):
         return "/"
 
     def items(self):
-        return self.model.objects.live().public().order_by("-publication_date", "-pk")[:FEED_SIZE]
+        return public_pages(self.model.objects.live()).order_by("-publication_date", "-pk")[:FEED_SIZE]
 
     def item_title(self, item):
         return item.title

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from .models.listing import paginate, query_param
+from .models.privacy import public_pages
 
 MAX_QUERY_LENGTH = 200
 
@@ -17,7 +18,7 @@ def search(request):
         # The SQLite search backend passes a double quote unescaped into FTS5, which then fails with a 500.
         terms = query.replace('"', " ").strip()
         matches = (
-            Page.objects.live().public().specific().search(terms, operator="and") if terms else Page.objects.none()
+            public_pages(Page.objects.live()).specific().search(terms, operator="and") if terms else Page.objects.none()
         )
         results = paginate(request, matches)
     return render(

@@ -108,8 +108,13 @@ def course_page_context(*, course: CoursePage, request) -> dict:
     now = timezone.now()
     current = course.cohorts.filter(ends_on__gte=timezone.localdate())
     show_all = request.GET.get("dates") == "all"
-    listed = cohorts_with_places(current).prefetch_related("sessions").order_by("starts_on", "pk")
-    cohorts = list(listed if show_all else listed[: COURSE_PAGE_COHORTS + 1])
+    listed = current
+    if not show_all:
+        # The soonest cohorts first, then seats counted for those alone: counting them for every current cohort of a
+        # course that runs all year costs more than all the page's other queries together.
+        soonest = current.order_by("starts_on", "pk").values("pk")[: COURSE_PAGE_COHORTS + 1]
+        listed = Cohort.objects.filter(pk__in=soonest)
+    cohorts = list(cohorts_with_places(listed).prefetch_related("sessions").order_by("starts_on", "pk"))
     more = not show_all and len(cohorts) > COURSE_PAGE_COHORTS
     cohorts = cohorts[:COURSE_PAGE_COHORTS] if more else cohorts
     for cohort in cohorts:
@@ -125,18 +130,20 @@ def course_page_context(*, course: CoursePage, request) -> dict:
         }
     for cohort in cohorts:
         cohort.my_enrolment = mine.get(cohort.pk)
+    # One small query on every page, so that the count stays the same however many cohorts there are.
+    totals = current.aggregate(count=Count("pk"), open=Count("pk", filter=open_for_enrolment_q(now)))
     return {
         "cohorts": cohorts,
-        # Two small queries on every page, so that the count stays the same however many cohorts there are.
-        "cohort_count": current.count(),
+        "cohort_count": totals["count"],
         "more_cohorts": more,
-        "has_open_cohort": current.filter(open_for_enrolment_q(now)).exists(),
+        "has_open_cohort": totals["open"] > 0,
         "vat_pence": course.vat_included_pence(course.external_fee_pence),
     }
 
 
 def catalogue_entries(*, index_page, request) -> dict:
-    from content.models import Topic
+    from content.models.privacy import public_pages
+    from content.models.topics import topic_for_slug
 
     from .models.pages import CoursePage as Course
 
@@ -144,9 +151,7 @@ def catalogue_entries(*, index_page, request) -> dict:
     today = timezone.localdate()
     upcoming = Cohort.objects.filter(starts_on__gte=today)
     courses = (
-        Course.objects.child_of(index_page)
-        .live()
-        .public()
+        public_pages(Course.objects.child_of(index_page).live())
         # Each course's next cohort by a subquery, so the catalogue reads one cohort per course, not every future one.
         .annotate(
             next_cohort_id=Subquery(upcoming.filter(course=OuterRef("pk")).order_by("starts_on", "pk").values("pk")[:1])
@@ -154,7 +159,7 @@ def catalogue_entries(*, index_page, request) -> dict:
         .prefetch_related("topics")
         .order_by("title")
     )
-    topic = Topic.objects.filter(slug=request.GET.get("topic", "").replace("\x00", "")[:100]).first()
+    topic = topic_for_slug(request.GET.get("topic", "").replace("\x00", "")[:100])
     if topic:
         courses = courses.filter(topics=topic)
     month = request.GET.get("month", "")
@@ -172,15 +177,9 @@ def catalogue_entries(*, index_page, request) -> dict:
         course.next_cohort = cohort
         course.next_places_left = max(cohort.capacity - cohort.seats_taken, 0) if cohort else None
         course.next_open = bool(cohort and cohort.enrolment_opens_at <= now < cohort.enrolment_closes_at)
-    # The months with a start, counted out by the database rather than read cohort by cohort.
-    months = [
-        d.strftime("%Y-%m")
-        for d in upcoming.filter(course__in=Course.objects.child_of(index_page).live()).dates("starts_on", "month")
-    ]
     return {
         "courses": courses,
-        "topics": Topic.objects.filter(coursepage__in=Course.objects.child_of(index_page).live()).distinct(),
-        "months": months,
+        **index_page.filter_options(today=today),
         "selected_topic": topic,
         "selected_month": selected_month,
     }

@@ -23,10 +23,12 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone
 
 GENERATION_KEY = "page-cache:generation"
@@ -85,6 +87,37 @@ def shared_fragment(name: str, build):
         value = build()
         cache.set(key, (generation, value), timeout=seconds)
     return value
+
+
+def _site_with_root_page(request):
+    from wagtail.models import Site
+
+    site = Site._find_for_request(request)
+    if site is not None:
+        # Routing starts from the root page's specific object: read now, it is kept with the site.
+        site.root_page.specific  # noqa: B018
+    return site
+
+
+def site_remember(request) -> None:
+    """Give Wagtail the request's site from the shared cache, so that routing a page reads neither the sites nor
+    the root page.
+
+    `Site.find_for_request` keeps its answer on the request as `_wagtail_site` and asks the database only when that
+    is missing. Sites are invalidating models and what a visitor sees of the root page changes only when it is
+    published, unpublished or moved, so the shared copy changes when they do (a draft's bookkeeping, such as
+    `has_unpublished_changes`, may lag; no page shows it). Keyed by host and port, as Wagtail matches them; a host
+    outside ALLOWED_HOSTS (whose request is refused anyway) is left to Wagtail, so a forged Host header cannot add
+    entries.
+    """
+    if hasattr(request, "_wagtail_site"):
+        return
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return
+    hostname, port = split_domain_port(request._get_raw_host())[0], request.get_port()
+    request._wagtail_site = shared_fragment(f"site:{hostname}:{port}", lambda: _site_with_root_page(request))
 
 
 def _page_key(request) -> str:
@@ -170,17 +203,26 @@ class PageCacheMiddleware:
         response[HEADER] = "miss"
         return response
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Before Wagtail's page view routes, hand it the site (only there: other views need no root page)."""
+        from wagtail.views import serve
+
+        if view_func is serve:
+            site_remember(request)
+
 
 # --- Invalidation -----------------------------------------------------------------------------------------------------
 
 # Models whose rows show on anonymous pages outside a page's own revision: places (cohorts, their sessions,
-# enrolments), topics, images and the sites themselves; and the site's settings (navigation).
+# enrolments), topics, images and the sites themselves; and the site's settings (navigation). View restrictions too:
+# setting a page's privacy publishes nothing, yet a cached copy of it (or a listing that shows it) must go at once.
 INVALIDATING_MODELS = [
     "courses.Cohort",
     "courses.CohortSession",
     "courses.Enrolment",
     "content.Topic",
     "wagtailcore.Site",
+    "wagtailcore.PageViewRestriction",
 ]
 SETTINGS_MODELS = ["content.NavigationSettings"]
 

@@ -2,6 +2,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from modelcluster.fields import ParentalManyToManyField
@@ -11,9 +12,12 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from content.blocks import BodyBlock
+from page_cache import shared_fragment
 
 from .listing import paginate, query_param, querystring_without_page, with_card_data
-from .topics import Topic
+from .privacy import public_pages
+from .serving import ServingMixin
+from .topics import Topic, page_topics, topic_for_slug
 
 
 class ArticleKind(models.TextChoices):
@@ -22,7 +26,7 @@ class ArticleKind(models.TextChoices):
     EVENT = "event", _("Event")
 
 
-class ArticleIndexPage(Page):
+class ArticleIndexPage(ServingMixin, Page):
     introduction = models.TextField(_("introduction"), max_length=600, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -35,23 +39,31 @@ class ArticleIndexPage(Page):
         verbose_name = _("article index page")
 
     def articles(self):
-        return ArticlePage.objects.child_of(self).live().public().order_by("-publication_date", "-pk")
+        return public_pages(ArticlePage.objects.child_of(self).live()).order_by("-publication_date", "-pk")
+
+    def _read_filter_options(self) -> dict:
+        return {"topics": list(Topic.objects.filter(articlepage__in=self.articles()).distinct())}
+
+    def filter_options(self) -> dict:
+        """The topics the filter offers: they change only when articles are published or moved, topics are saved or
+        privacy is set, and each of those retires the shared copy."""
+        return shared_fragment(f"article-filters:{self.pk}", self._read_filter_options)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        all_articles = articles = self.articles()  # .public() reads the view restrictions: once, not per use
+        articles = self.articles()
         kind = request.GET.get("kind", "")
         if kind in ArticleKind.values:
             articles = articles.filter(kind=kind)
         else:
             kind = ""
-        topic = Topic.objects.filter(slug=query_param(request, "topic")).first()
+        topic = topic_for_slug(query_param(request, "topic"))
         if topic:
             articles = articles.filter(topics=topic)
         context.update(
             articles=paginate(request, with_card_data(articles)),
             kinds=ArticleKind.choices,
-            topics=Topic.objects.filter(articlepage__in=all_articles).distinct(),
+            **self.filter_options(),
             selected_kind=kind,
             selected_topic=topic,
             querystring=querystring_without_page(request),
@@ -59,7 +71,7 @@ class ArticleIndexPage(Page):
         return context
 
 
-class ArticlePage(Page):
+class ArticlePage(ServingMixin, Page):
     kind = models.CharField(_("kind"), max_length=10, choices=ArticleKind.choices, default=ArticleKind.NEWS)
     publication_date = models.DateField(_("publication date"), default=datetime.date.today)
     teaser = models.TextField(_("teaser"), max_length=400, help_text=_("Shown in listings and feeds."))
@@ -139,18 +151,26 @@ class ArticlePage(Page):
 
     class Meta:
         verbose_name = _("article page")
+        # Listings show the newest first: with this the database reads the first few in order instead of sorting all.
+        indexes = [models.Index(fields=["publication_date", "page_ptr"], name="article_publication_date")]
 
     # What a listing card shows (content/includes/card.html). Reports answer the same names, so the card never
     # looks up a field one of them lacks: a failed lookup costs the template engine a dir() of the whole page.
-    @property
+    @cached_property
     def card_kind(self):
-        return self.get_kind_display()
+        # Read twice by each card, and each reading of the lazy label is a catalogue lookup: translated once.
+        return str(self.get_kind_display())
 
     card_reference = ""
 
     @property
     def card_summary(self):
         return self.teaser
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["page_topics"] = page_topics(self, request)
+        return context
 
     def clean(self):
         super().clean()

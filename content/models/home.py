@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -6,12 +7,16 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from page_cache import shared_fragment
+
 from .listing import with_card_data
+from .privacy import private_q
+from .serving import ServingMixin
 
 SECTION_FEATURES = ["bold", "italic", "link", "ul", "ol"]
 
 
-class HomePage(Page):
+class HomePage(ServingMixin, Page):
     hero_heading = models.CharField(_("hero heading"), max_length=200)
     hero_text = models.TextField(_("hero text"), max_length=500)
     hero_link = models.ForeignKey(
@@ -136,13 +141,37 @@ class HomePage(Page):
             if linked is not None:
                 setattr(self, name, linked)
 
+    def _read_sections(self) -> dict:
+        return {page.slug: page for page in self.get_children().live().specific()}
+
+    def sections(self) -> dict:
+        """The live pages just below the home page, specific, by slug: the first step of routing nearly every request.
+
+        A live page's row changes only when it is published, unpublished or moved, and each of those retires the
+        shared copy, as it retires every cached page that shows them.
+        """
+        return shared_fragment(f"home-sections:{self.pk}", self._read_sections)
+
+    def route(self, request, path_components):
+        """Wagtail's routing, with its first step from `sections()` rather than two queries.
+
+        A child that is not live (pages below it may be) or not there at all is left to Wagtail, as is every request
+        when shared fragments are off: building all the sections then would cost more than finding one.
+        """
+        if path_components and settings.FRAGMENT_CACHE_SECONDS:
+            section = self.sections().get(path_components[0])
+            if section is not None:
+                section._cached_parent_obj = self  # as Wagtail's routing does: breadcrumbs and get_parent() read it
+                return section.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from .articles import ArticlePage
         from .reports import ReportSummaryPage
 
         context = super().get_context(request, *args, **kwargs)
         self.fetch_section_links()
-        private = Page.objects.private_q()  # the view restrictions, read once for both lists
+        private = private_q()
         context["latest_reports"] = with_card_data(
             ReportSummaryPage.objects.live().exclude(private).order_by("-publication_date", "-pk")
         )[:3]

@@ -9,8 +9,12 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from page_cache import shared_fragment
+
 from .listing import paginate, query_param, querystring_without_page, with_card_data
-from .topics import Topic
+from .privacy import public_pages
+from .serving import ServingMixin
+from .topics import Topic, page_topics, topic_for_slug
 
 REPORT_TEXT_FEATURES = [
     "h3",
@@ -31,7 +35,7 @@ def parse_year(value: str) -> int | None:
     return None
 
 
-class ReportIndexPage(Page):
+class ReportIndexPage(ServingMixin, Page):
     introduction = models.TextField(_("introduction"), max_length=600, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -44,12 +48,24 @@ class ReportIndexPage(Page):
         verbose_name = _("report index page")
 
     def reports(self):
-        return ReportSummaryPage.objects.child_of(self).live().public().order_by("-publication_date", "-pk")
+        return public_pages(ReportSummaryPage.objects.child_of(self).live()).order_by("-publication_date", "-pk")
+
+    def _read_filter_options(self) -> dict:
+        reports = self.reports()
+        return {
+            "topics": list(Topic.objects.filter(reportsummarypage__in=reports).distinct()),
+            "years": list(reports.dates("publication_date", "year", order="DESC")),
+        }
+
+    def filter_options(self) -> dict:
+        """The topics and years the filters offer: they change only when reports are published or moved, topics are
+        saved or privacy is set, and each of those retires the shared copy."""
+        return shared_fragment(f"report-filters:{self.pk}", self._read_filter_options)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        all_reports = reports = self.reports()  # .public() reads the view restrictions: once, not per use
-        topic = Topic.objects.filter(slug=query_param(request, "topic")).first()
+        reports = self.reports()
+        topic = topic_for_slug(query_param(request, "topic"))
         if topic:
             reports = reports.filter(topics=topic)
         year = parse_year(request.GET.get("year", ""))
@@ -57,8 +73,7 @@ class ReportIndexPage(Page):
             reports = reports.filter(publication_date__year=year)
         context.update(
             reports=paginate(request, with_card_data(reports)),
-            topics=Topic.objects.filter(reportsummarypage__in=all_reports).distinct(),
-            years=all_reports.dates("publication_date", "year", order="DESC"),
+            **self.filter_options(),
             selected_topic=topic,
             selected_year=year,
             querystring=querystring_without_page(request),
@@ -66,7 +81,7 @@ class ReportIndexPage(Page):
         return context
 
 
-class ReportSummaryPage(Page):
+class ReportSummaryPage(ServingMixin, Page):
     reference = models.CharField(_("reference"), max_length=50, help_text=_("For example, NIR/2025/014."))
     publication_date = models.DateField(_("publication date"), default=datetime.date.today)
     image = models.ForeignKey(
@@ -132,6 +147,8 @@ class ReportSummaryPage(Page):
 
     class Meta:
         verbose_name = _("report summary page")
+        # Listings show the newest first: with this the database reads the first few in order instead of sorting all.
+        indexes = [models.Index(fields=["publication_date", "page_ptr"], name="report_publication_date")]
 
     # What a listing card shows (content/includes/card.html), under the names ArticlePage answers too.
     card_kind = ""
@@ -146,6 +163,7 @@ class ReportSummaryPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        context["page_topics"] = page_topics(self, request)
         context["recommendations"] = self.recommendations.all()
         context["observations"] = self.observations.all()
         context["related"] = [

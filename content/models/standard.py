@@ -8,8 +8,10 @@ from wagtail.search import index
 
 from content.blocks import BodyBlock
 
+from .serving import ServingMixin
 
-class StandardPage(Page):
+
+class StandardPage(ServingMixin, Page):
     introduction = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
 

@@ -11,6 +11,13 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from content.models.privacy import public_pages
+from content.models.serving import ServingMixin
+from content.models.topics import Topic, page_topics
+from page_cache import shared_fragment
+
+from .cohorts import Cohort
+
 TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link"]
 
 
@@ -41,7 +48,7 @@ class ModuleBlock(blocks.StructBlock):
         preview_value = {"title": "Systems thinking", "description": "The SEIPS model of the work system."}
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(ServingMixin, Page):
     """The course catalogue."""
 
     introduction = models.TextField(_("introduction"), max_length=600, blank=True)
@@ -54,6 +61,24 @@ class CourseIndexPage(Page):
     class Meta:
         verbose_name = _("course catalogue")
 
+    def _read_filter_options(self, today) -> dict:
+        live = CoursePage.objects.child_of(self).live()
+        return {
+            "topics": list(Topic.objects.filter(coursepage__in=live).distinct()),
+            # The months with a start, counted out by the database rather than read cohort by cohort.
+            "months": [
+                d.strftime("%Y-%m")
+                for d in Cohort.objects.filter(starts_on__gte=today, course__in=live).dates("starts_on", "month")
+            ],
+        }
+
+    def filter_options(self, *, today) -> dict:
+        """The topics and months the filters offer. They change only when courses are published or moved, cohorts or
+        topics are saved (each retires the shared copy) or the date rolls over (which is in the key)."""
+        return shared_fragment(
+            f"catalogue-filters:{self.pk}:{today.isoformat()}", lambda: self._read_filter_options(today)
+        )
+
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import catalogue_entries
 
@@ -62,7 +87,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(ServingMixin, Page):
     summary = models.TextField(_("summary"), max_length=600)
     audience = RichTextField(_("who it is for"), features=TEXT_FEATURES)
     learning_outcomes = RichTextField(_("learning outcomes"), features=TEXT_FEATURES)
@@ -167,9 +192,17 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_page_context(course=self, request=request))
-        # What other apps add under a course (case exercises), by title: courses need not know their types.
-        context["activities"] = self.get_children().live().public().order_by("title")
+        context["page_topics"] = page_topics(self, request)
+        context["activities"] = self.activities()
         return context
+
+    def activities(self) -> list[Page]:
+        """What other apps add under a course (case exercises), by title: courses need not know their types. They
+        change only when one is published, unpublished or moved or privacy is set, and each retires the shared copy."""
+        return shared_fragment(
+            f"course-activities:{self.pk}",
+            lambda: list(public_pages(self.get_children().live()).order_by("title")),
+        )
 
 
 def open_for_enrolment_q(now=None):

@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -81,3 +82,43 @@ def test_listings_cost_the_same_queries_with_three_items_as_with_thirty(client, 
     cards = soup(client.get(site.report_index.url)).select("main .nhsuk-card")
     assert len(cards) == 10
     assert all(card.select_one("img.nhsuk-card__img") for card in cards)
+
+
+@pytest.fixture
+def fragments_on(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_with_the_shared_fragments_warm_each_page_costs_only_what_it_lists(client, home_page, fragments_on):
+    site = Listings(home_page)
+    site.grow_to(FEW)
+    report = site.report_index.get_children().live().specific().first()  # tagged Sepsis, as the filter below asks
+    article = site.article_index.get_children().live().specific().first()
+    assert "sepsis" in [topic.slug for topic in report.topics.all()]
+
+    counts = {
+        "home page": count_queries(client, "/"),
+        "report index": count_queries(client, site.report_index.url),
+        "report index, filtered": count_queries(
+            client, site.report_index.url, {"topic": "sepsis", "year": report.publication_date.year}
+        ),
+        "article index": count_queries(client, site.article_index.url),
+        "report": count_queries(client, report.url),
+        "article": count_queries(client, article.url),
+    }
+
+    # Routing, the privacy check, the site, breadcrumbs, topic tags and filter choices cost nothing: what is left is
+    # the page's own row, its listings (count and page, or the newest three of each kind) and their pictures. A report
+    # also reads its picture, recommendations, observations, related reports and case exercises; a filtered index,
+    # the topic it names.
+    assert counts == {
+        "home page": 4,
+        "report index": 3,
+        "report index, filtered": 4,
+        "article index": 3,
+        "report": 6,
+        "article": 2,
+    }

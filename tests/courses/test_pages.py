@@ -2,14 +2,19 @@
 
 import datetime
 from http import HTTPStatus
+from unittest import mock
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from wagtail.models import PageViewRestriction
+
 import pytest
 
 from accounts.factories import UserFactory
+from assessments.factories import CaseExercisePageFactory
 from assessments.models import CaseExercisePage
 from content.factories import TopicFactory
 from content.models import HomePage
@@ -260,3 +265,107 @@ def test_course_page_queries_do_not_grow_with_the_number_of_cohorts(client, cour
     assert len(soup(response).select(".site-cohort")) == COURSE_PAGE_COHORTS < MANY
     assert soup(response).find("a", string=f"Show all {MANY} dates")["href"] == "?dates=all#dates"
     assert len(soup(client.get(course.url, {"dates": "all"})).select(".site-cohort")) == MANY
+
+
+def test_a_course_whose_later_cohort_is_the_open_one_offers_no_interest_form(client, course):
+    # Only the soonest dates are listed; whether any cohort is open is asked of them all.
+    now = timezone.now()
+    for n in range(COURSE_PAGE_COHORTS + 1):
+        CohortFactory(
+            course=course,
+            starts_on=days(20 + n),
+            enrolment_opens_at=now + datetime.timedelta(days=5),
+            enrolment_closes_at=now + datetime.timedelta(days=9),
+        )
+    CohortFactory(course=course, starts_on=days(60))
+    assert course.cohorts.filter(enrolment_opens_at__lte=now, enrolment_closes_at__gt=now).count() == 1
+
+    page = soup(client.get(course.url))
+
+    assert page.select_one(".site-interest") is None
+    assert len(page.select(".site-cohort")) == COURSE_PAGE_COHORTS
+    assert page.find("a", string=f"Show all {COURSE_PAGE_COHORTS + 2} dates") is not None
+
+
+# With the shared fragments on, as in production ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fragments_on(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def publish(page):
+    page.save_revision().publish()
+    return page
+
+
+def test_catalogue_filters_follow_cohorts_publishing_and_the_date(client, catalogue, course, fragments_on):
+    def options(name):
+        return texts(soup(client.get(catalogue.url)).select(f"#filter-{name} option"))[1:]
+
+    today = timezone.localdate()
+    CohortFactory(course=course, starts_on=today)
+    assert options("month") == [today.strftime("%B %Y")]
+    assert options("topic") == []
+
+    later = CohortFactory(course=course, starts_on=today + datetime.timedelta(days=70))
+    course.topics.add(TopicFactory(name="Maternity"))
+    publish(course)
+    assert options("month") == [today.strftime("%B %Y"), later.starts_on.strftime("%B %Y")]
+    assert options("topic") == ["Maternity"]
+
+    # Tomorrow today's cohort has started, though nothing was saved to say so.
+    with mock.patch("django.utils.timezone.localdate", return_value=today + datetime.timedelta(days=1)):
+        assert options("month") == [later.starts_on.strftime("%B %Y")]
+
+
+@pytest.mark.parametrize("kind", ["login", "password"])
+def test_a_course_made_private_is_refused_and_leaves_the_catalogue_at_once(
+    client, catalogue, course, fragments_on, kind
+):
+    other = CoursePageFactory(parent=catalogue, title="Learning from deaths")
+    assert client.get(course.url).status_code == HTTPStatus.OK
+    assert len(soup(client.get(catalogue.url)).select(".site-course-card")) == 2
+
+    PageViewRestriction.objects.create(page=course, restriction_type=kind, password="correct horse")
+
+    refused = client.get(course.url)
+    assert course.summary not in refused.content.decode()
+    assert refused.status_code == (HTTPStatus.FOUND if kind == "login" else HTTPStatus.OK)
+    assert texts(soup(client.get(catalogue.url)).select(".site-course-card h2")) == [other.title]
+
+    PageViewRestriction.objects.create(page=catalogue, restriction_type="login")
+    assert client.get(other.url).status_code == HTTPStatus.FOUND
+
+
+def test_the_course_page_lists_its_published_public_case_exercises(client, course, fragments_on):
+    def exercises():
+        return texts(soup(client.get(course.url)).select("#exercises + p + ul a"))
+
+    first = CaseExercisePageFactory(parent=course, title="Anticoagulation withheld")
+    assert exercises() == ["Anticoagulation withheld"]
+
+    publish(CaseExercisePageFactory(parent=course, title="A delayed diagnosis", live=False))
+    assert exercises() == ["A delayed diagnosis", "Anticoagulation withheld"]
+
+    PageViewRestriction.objects.create(page=first, restriction_type="login")
+    assert exercises() == ["A delayed diagnosis"]
+
+
+def test_with_the_shared_fragments_warm_the_catalogue_and_course_page_cost_few_queries(
+    client, catalogue, course, fragments_on
+):
+    grow_cohorts(course, FEW)
+    course.topics.add(TopicFactory(name="Maternity"))
+    publish(course)
+
+    catalogue_queries, _ = count_queries(client, catalogue.url)
+    course_queries, _ = count_queries(client, course.url)
+
+    # The courses, their topics and their next cohorts; the course's own row, its cohorts, their sessions and totals.
+    assert catalogue_queries == 3
+    assert course_queries == 4

@@ -9,9 +9,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from wagtail.models import PageViewRestriction
+
 import pytest
 
 from accounts.factories import UserFactory
+from content.factories import ReportIndexPageFactory, ReportSummaryPageFactory
 from courses.factories import CohortFactory, CourseIndexPageFactory, CoursePageFactory
 from page_cache import _timeout
 from tests.conftest import verified
@@ -161,6 +164,25 @@ def test_a_cohort_change_invalidates(client, course, cohort):
     response = client.get(course.url)
     assert cached(response) == "miss"
     assert texts(soup(response).select(".site-places-left")) == ["5 places left"]
+
+
+def test_making_a_page_private_retires_its_cached_copy_and_the_listings_that_show_it(client, home_page):
+    # Setting privacy publishes nothing, so only the restriction's own save can tell the cache.
+    reports = ReportIndexPageFactory(parent=home_page, title="Reports", slug="reports")
+    report = ReportSummaryPageFactory(parent=reports, title="Handover between wards", summary="Members only.")
+    for url in (report.url, reports.url):
+        client.get(url)
+        assert cached(client.get(url)) == "hit"
+
+    PageViewRestriction.objects.create(page=report, restriction_type=PageViewRestriction.LOGIN)
+
+    response = client.get(report.url)
+    assert cached(response) == "miss"
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith("/account/login/")
+    listing = client.get(reports.url)
+    assert cached(listing) == "miss"
+    assert "Handover between wards" not in listing.content.decode()
 
 
 def test_query_strings_are_separate_pages(client, home_page):
