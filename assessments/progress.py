@@ -6,22 +6,37 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 
-from courses.extensions import CompletionCheck
+from courses.extensions import CompletionCheck, cohort_memo
 from courses.selectors import cohort_roster
 
 from .models import Attempt, AttemptStatus, CaseExercisePage
 
 
 def course_exercises(cohort):
-    return list(CaseExercisePage.objects.live().child_of(cohort.course).order_by("path"))
+    """The course's live exercises, read once for the dashboard's panel, its roster columns and the completion rule."""
+    return cohort_memo(
+        cohort,
+        "exercises",
+        lambda: list(CaseExercisePage.objects.live().child_of(cohort.course).order_by("path")),
+    )
+
+
+def marking_backlog(cohort) -> int:
+    """Attempts of the cohort waiting to be marked, or marked and not yet released."""
+    return (
+        Attempt.objects.filter(enrolment__cohort=cohort)
+        .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
+        .aggregate(n=Count("pk"))["n"]
+    )
 
 
 def cohort_progress(cohort, enrolments=None) -> dict:
     """Per learner and exercise: their best released result or where they are, in a fixed number of queries."""
     exercises = course_exercises(cohort)
     if not exercises:
-        return {"exercises": [], "rows": [], "backlog": 0}
+        return {"exercises": [], "rows": []}
     enrolments = cohort_roster(cohort=cohort) if enrolments is None else list(enrolments)
     attempts = Attempt.objects.filter(enrolment__in=enrolments, exercise__in=exercises).order_by("started_at")
     cells = {}
@@ -32,17 +47,12 @@ def cohort_progress(cohort, enrolments=None) -> dict:
         rank = (released, bool(attempt.passed), attempt.score or 0)
         if best is None or rank >= best["rank"]:
             cells[key] = {"attempt": attempt, "rank": rank, "released": released}
-    backlog = (
-        Attempt.objects.filter(enrolment__cohort=cohort)
-        .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
-        .aggregate(n=Count("pk"))["n"]
-    )
     words = _cell_words()
     rows = [
         {"enrolment": enrolment, "cells": [_cell_text(cells.get((enrolment.pk, e.pk)), words) for e in exercises]}
         for enrolment in enrolments
     ]
-    return {"exercises": exercises, "rows": rows, "backlog": backlog}
+    return {"exercises": exercises, "rows": rows}
 
 
 def _cell_words() -> dict:
@@ -69,19 +79,18 @@ def _cell_text(cell, words) -> str:
 
 
 class ExerciseProgressPanel(Component):
-    """Each learner's progress and scores per exercise, the marking backlog, and a CSV of the table."""
+    """The marking backlog, the way to marking, and a CSV of every learner's progress; the roster shows it per learner."""
 
     def __init__(self, cohort):
         self.cohort = cohort
 
     def render_html(self, parent_context=None):
-        progress = cohort_progress(self.cohort)
-        if not progress["exercises"]:
+        if not course_exercises(self.cohort):
             return ""
         return render_to_string(
             "assessments/admin/progress_panel.html",
             {
-                **progress,
+                "backlog": marking_backlog(self.cohort),
                 "cohort": self.cohort,
                 "marking_url": reverse("assessments_marking:index"),
                 "export_url": reverse("assessments_marking:progress_csv", args=[self.cohort.pk]),
@@ -91,6 +100,22 @@ class ExerciseProgressPanel(Component):
 
 def dashboard_panels(request, cohort):
     return [ExerciseProgressPanel(cohort)]
+
+
+def roster_columns(request, cohort, enrolments):
+    """One column per exercise (marked "required" when it counts towards completion): the learner's best released
+    result, or where they are."""
+    progress = cohort_progress(cohort, enrolments)
+    cells = {row["enrolment"].pk: row["cells"] for row in progress["rows"]}
+    required = _("required")
+    return [
+        Column(
+            f"exercise_{exercise.pk}",
+            label=f"{exercise.title} ({required})" if exercise.counts_towards_completion else exercise.title,
+            accessor=lambda enrolment, index=index: cells[enrolment.pk][index],
+        )
+        for index, exercise in enumerate(progress["exercises"])
+    ]
 
 
 def completion_checks(cohort, enrolments) -> dict:

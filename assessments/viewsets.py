@@ -6,14 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
-from courses.selectors import cohorts_for_staff
+from courses.selectors import request_runs_cohorts
 
 from . import admin_views
 
 
 class MarkingMenuItem(MenuItem):
     def is_shown(self, request):
-        return cohorts_for_staff(user=request.user).exists()
+        return request_runs_cohorts(request)
 
 
 class MarkingViewSet(ViewSet):

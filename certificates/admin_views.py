@@ -12,17 +12,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import HeaderButton
 
 from audit import log_actions_registrar
 from courses.admin_views import ExtraFieldsInspectMixin, ObjectActionView, StreamingExportMixin
+from courses.extensions import cohort_memo
 from courses.lead_views import URL_NAMESPACE as DASHBOARDS
+from courses.models import EnrolmentStatus
 from courses.selectors import cohorts_for_staff
 
 from . import services
@@ -157,49 +161,41 @@ class CertificateReissueView(CertificateActionView):
         return gettext("Certificate %(old)s is replaced by %(new)s.") % {"old": new.reissue_of.code, "new": new.code}
 
 
-# --- The cohort dashboard panel -----------------------------------------------------------------------------------------
+# --- The cohort dashboard: a summary panel, and two roster columns ------------------------------------------------------
 
 
 def cohort_certificates(cohort) -> dict:
-    """Per learner on the roster: whether the completion rule holds, and their valid certificate, if any.
+    """How many of the cohort meet the completion rule, and its valid certificates' codes, read once per request.
 
-    Each row's words and link are made here, with the words translated once for the table: on a roster of hundreds,
-    translating and reversing URLs cell by cell in the template took longer than everything else on the dashboard.
+    The dashboard's panel (the counts) and its roster columns (the links) both use it, through `cohort_memo`. Only
+    a learner a course lead has signed off can meet the rule (`RuleStanding.holds`), so only those are judged here.
     """
-    standings = completion_rule(cohort=cohort)
-    certificates = {
-        c.enrolment_id: c
-        for c in Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).order_by("issued_at")
-    }
-    met, met_overridden, not_met = gettext("Met"), gettext("Met (signed off with an override)"), gettext("Not met:")
-    pdf_before, pdf_after = reverse("certificates:pdf", args=["~"]).split("~")
-    rows = []
-    for pk, standing in standings.items():
-        certificate = certificates.get(pk)
-        if standing.holds:
-            text = met_overridden if standing.overridden else met
-        else:
-            text = f"{not_met} {', '.join(str(check.label) for check in standing.checks if not check.met)}"
-        rows.append(
-            {
-                "enrolment": standing.enrolment,
-                "holds": standing.holds,
-                "standing": text,
-                "certificate": certificate,
-                "pdf_url": f"{pdf_before}{certificate.code}{pdf_after}" if certificate else "",
-            }
+    return cohort_memo(cohort, "certificates", lambda: _cohort_certificates(cohort))
+
+
+def _cohort_certificates(cohort) -> dict:
+    signed_off = list(
+        cohort.enrolments.filter(status=EnrolmentStatus.COMPLETED).only(
+            "pk", "cohort", "status", "completion_override_reason"
         )
-    rows.sort(key=lambda row: (str(row["enrolment"].user.full_name).lower(), row["enrolment"].pk))
+    )
+    standings = completion_rule(cohort=cohort, enrolments=signed_off)
+    meeting = {pk for pk, standing in standings.items() if standing.holds}
+    codes = dict(
+        Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True)
+        .order_by("issued_at")
+        .values_list("enrolment_id", "code")
+    )
     return {
-        "rows": rows,
-        "meeting": sum(1 for row in rows if row["holds"]),
-        "issued": len(certificates),
-        "to_issue": sum(1 for row in rows if row["holds"] and row["certificate"] is None),
+        "codes": codes,
+        "meeting": len(meeting),
+        "issued": len(codes),
+        "to_issue": len(meeting - codes.keys()),
     }
 
 
 class CertificatesPanel(Component):
-    """Who meets the completion rule, who has a certificate, issue in bulk, download all."""
+    """How many meet the completion rule and hold a certificate; issue in bulk, download all."""
 
     def __init__(self, request, cohort):
         self.request, self.cohort = request, cohort
@@ -207,10 +203,11 @@ class CertificatesPanel(Component):
     def render_html(self, parent_context=None):
         from django.middleware.csrf import get_token
 
+        summary = cohort_certificates(self.cohort)
         return render_to_string(
             "certificates/admin/cohort_panel.html",
             {
-                **cohort_certificates(self.cohort),
+                **{name: summary[name] for name in ("meeting", "issued", "to_issue")},
                 "cohort": self.cohort,
                 "csrf_token": get_token(self.request),
                 "issue_url": reverse(f"{URL_NAMESPACE}:issue", args=[self.cohort.pk]),
@@ -221,6 +218,34 @@ class CertificatesPanel(Component):
 
 def dashboard_panels(request, cohort):
     return [CertificatesPanel(request, cohort)]
+
+
+def roster_columns(request, cohort, enrolments):
+    """'Completion rule' (met, or which parts are not) and 'Certificate' (its code, linking to the PDF) per learner.
+
+    The words are translated once for the page and the PDF address is reversed once: cell by cell, on a roster of
+    hundreds, that took longer than everything else on the dashboard.
+    """
+    attendance = {enrolment.pk: enrolment.attendance_summary for enrolment in enrolments}
+    standings = completion_rule(cohort=cohort, enrolments=enrolments, attendance=attendance)
+    codes = cohort_certificates(cohort)["codes"]
+    met, met_overridden, not_met = gettext("Met"), gettext("Met (signed off with an override)"), gettext("Not met:")
+    pdf_before, pdf_after = reverse("certificates:pdf", args=["~"]).split("~")
+
+    def standing(enrolment):
+        found = standings[enrolment.pk]
+        if found.holds:
+            return met_overridden if found.overridden else met
+        return f"{not_met} {', '.join(str(check.label) for check in found.checks if not check.met)}"
+
+    def certificate(enrolment):
+        code = codes.get(enrolment.pk)
+        return format_html('<a href="{}{}{}">{}</a>', pdf_before, code, pdf_after, code) if code else "-"
+
+    return [
+        Column("completion_rule", label=gettext("Completion rule"), accessor=standing),
+        Column("certificate", label=gettext("Certificate"), accessor=certificate),
+    ]
 
 
 class CohortMixin:

@@ -28,11 +28,13 @@ class RuleStanding:
         return signed_off and (self.overridden or all(check.met for check in self.checks))
 
 
-def completion_rule(*, cohort: Cohort, enrolments=None) -> dict[int, RuleStanding]:
-    """For each learner on the roster: attendance and exercises (through courses' hooks) and the lead's sign-off."""
+def completion_rule(*, cohort: Cohort, enrolments=None, attendance=None) -> dict[int, RuleStanding]:
+    """For each learner on the roster: attendance and exercises (through courses' hooks) and the lead's sign-off.
+
+    `attendance` is `courses.selectors.attendance_summary` for these learners, when the caller has it already."""
     if enrolments is None:
         enrolments = list(cohort.enrolments.filter(status__in=ROSTER_STATUSES).select_related("user"))
-    checks = completion_checks(cohort=cohort, enrolments=enrolments)
+    checks = completion_checks(cohort=cohort, enrolments=enrolments, attendance=attendance)
     label, yes, not_yet = _("Signed off by a course lead"), _("Signed off"), _("Not signed off yet")
     standings = {}
     for enrolment in enrolments:

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Table
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.log_actions import log
@@ -54,6 +54,7 @@ from .selectors import (
     completion_checks,
     course_report,
     pending_payments,
+    roster_queryset,
     user_runs_all_cohorts,
     waiting_list,
 )
@@ -94,10 +95,12 @@ class StaffCohortMixin:
     """Finds the cohort in the URL among those this person runs; any other cohort is a 404, as if it did not exist."""
 
     header_icon = "calendar"
+    cohort_prefetch = ()  # what a view reads of every cohort it shows, fetched with the cohort
 
     def dispatch(self, request, *args, **kwargs):
         self.cohort = get_object_or_404(
-            cohorts_for_staff(user=request.user).select_related("course"), pk=kwargs["cohort_pk"]
+            cohorts_for_staff(user=request.user).select_related("course").prefetch_related(*self.cohort_prefetch),
+            pk=kwargs["cohort_pk"],
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -166,6 +169,16 @@ class CohortDashboardView(
     """Capacity and fill, the roster (exportable as CSV and XLSX), the waiting list, payments, sessions and messages."""
 
     template_name = "courses/admin/dashboard.html"
+    ROSTER_PAGE_SIZE = 20
+    # The sessions table, and every count of sessions held (attendance, the completion rule), from this one read.
+    cohort_prefetch = [
+        Prefetch(
+            "sessions",
+            queryset=CohortSession.objects.annotate(marked=Count("attendance")).order_by(
+                "date", "start_time", "sort_order"
+            ),
+        )
+    ]
     list_export = ROSTER_EXPORT
     export_headings = {
         "user.full_name": _("Name"),
@@ -203,27 +216,38 @@ class CohortDashboardView(
     def get_filename(self):
         return f"roster-{self.cohort.code}"
 
-    @cached_property
-    def roster(self):
-        roster = cohort_roster(cohort=self.cohort)
-        attendance = attendance_summary(cohort=self.cohort, enrolments=roster)
+    def describe(self, enrolments: list) -> list:
+        """Each learner's organisation, registration, labels and attendance, as the roster and its export show them."""
+        attendance = attendance_summary(cohort=self.cohort, enrolments=enrolments)
         bands, statuses = choice_labels(FeeBand), choice_labels(EnrolmentStatus)
         bodies, attendance_text = choice_labels(Profile.ProfessionalBody), _attendance_texts()
-        for enrolment in roster:
+        for enrolment in enrolments:
             profile, summary = _profile(enrolment.user), attendance[enrolment.pk]
             enrolment.organisation = (profile.organisation if profile else "") or enrolment.employer
             enrolment.job_role = profile.job_role if profile else ""
             enrolment.registration = _registration(enrolment.user, bodies)
             enrolment.fee_band_label = bands.get(enrolment.fee_band, enrolment.fee_band)
             enrolment.status_label = statuses.get(enrolment.status, enrolment.status)
+            enrolment.attendance_summary = summary  # for the columns other apps add (courses.extensions)
             enrolment.attendance_text = attendance_text(summary)
             enrolment.attendance_percent = summary["percent"]
             enrolment.sessions_attended, enrolment.sessions_held = summary["attended"], summary["held"]
-        return roster
+        return enrolments
+
+    @cached_property
+    def roster_page(self):
+        """One page of the roster (`?p=`), with the columns other apps add; the exports hold everyone."""
+        paginator = WagtailPaginator(roster_queryset(cohort=self.cohort), self.ROSTER_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("p"))
+        page.object_list = self.describe(list(page.object_list))
+        page.extra_columns = roster_columns(request=self.request, cohort=self.cohort, enrolments=page.object_list)
+        for enrolment in page.object_list:
+            enrolment.extra_cells = [column.get_value(enrolment) for column in page.extra_columns]
+        return page
 
     def get(self, request, *args, **kwargs):
         if self.is_export:
-            return self.as_spreadsheet(self.roster, request.GET.get("export"))
+            return self.as_spreadsheet(self.describe(cohort_roster(cohort=self.cohort)), request.GET.get("export"))
         return super().get(request, *args, **kwargs)
 
     ROSTER_HEADINGS = [
@@ -237,25 +261,10 @@ class CohortDashboardView(
         _("Attendance"),
     ]
 
-    def roster_extra_columns(self):
-        """Columns other apps add to the roster. The built-in columns are a plain template loop, because rendering a
-        component per cell made a 200-learner roster take most of a second."""
-        columns = roster_columns(request=self.request, cohort=self.cohort)
-        if columns:
-            table = Table(columns, self.roster)
-            for enrolment in self.roster:
-                enrolment.extra_cells = [column.get_cell(enrolment) for column in columns]
-            return table
-        return None
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.cohort
-        sessions = list(
-            CohortSession.objects.filter(cohort=cohort)
-            .annotate(marked=Count("attendance"))
-            .order_by("date", "start_time", "sort_order")
-        )
+        sessions = list(cohort.sessions.all())
         today = timezone.localdate()
         for session in sessions:
             session.held = session.date <= today
@@ -272,9 +281,9 @@ class CohortDashboardView(
                 "seats": seats,
                 "places_left": max(cohort.capacity - seats, 0),
                 "fill_percent": round(100 * seats / cohort.capacity) if cohort.capacity else 0,
-                "roster": self.roster,
+                "roster": self.roster_page,
                 "roster_headings": self.ROSTER_HEADINGS,
-                "roster_extra": self.roster_extra_columns(),
+                "roster_pages": self.roster_page.paginator.get_elided_page_range(self.roster_page.number),
                 "waiting": waiting_list(cohort=cohort),
                 "pending": pending_payments(cohort=cohort),
                 "sessions": sessions,

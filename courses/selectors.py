@@ -207,6 +207,14 @@ def user_runs_all_cohorts(*, user) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm("courses.change_cohort"))
 
 
+def request_runs_cohorts(request) -> bool:
+    """Whether the person runs any cohort. Several admin menu items ask on every admin page, so it is read once per
+    request."""
+    if not hasattr(request, "_runs_cohorts"):
+        request._runs_cohorts = cohorts_for_staff(user=request.user).exists()
+    return request._runs_cohorts
+
+
 def cohorts_for_staff(*, user):
     """The cohorts whose dashboards, exports and actions this person may reach."""
     if not user.is_authenticated:
@@ -216,13 +224,18 @@ def cohorts_for_staff(*, user):
     return Cohort.objects.filter(leads=user)
 
 
-def cohort_roster(*, cohort: Cohort) -> list[Enrolment]:
-    """The roster with what a lead needs per learner, in a fixed number of queries however many learners there are."""
-    return list(
+def roster_queryset(*, cohort: Cohort):
+    """The roster in name order, with what a lead needs per learner joined in: to read whole or a page at a time."""
+    return (
         cohort.enrolments.filter(status__in=ROSTER_STATUSES)
         .select_related("user", "user__profile", "completion_recorded_by")
-        .order_by("user__full_name", "user__email")
+        .order_by("user__full_name", "user__email", "pk")
     )
+
+
+def cohort_roster(*, cohort: Cohort) -> list[Enrolment]:
+    """The whole roster, in a fixed number of queries however many learners there are."""
+    return list(roster_queryset(cohort=cohort))
 
 
 def sessions_held(*, cohort: Cohort, today=None) -> list:
@@ -235,7 +248,7 @@ def attendance_summary(*, cohort: Cohort, enrolments, today=None) -> dict[int, d
     from .models import ATTENDED_MARKS, Attendance
 
     today = today or timezone.localdate()
-    held = cohort.sessions.filter(date__lte=today).count()
+    held = len(sessions_held(cohort=cohort, today=today))  # from the cohort's sessions when a view prefetched them
     attended = dict(
         Attendance.objects.filter(
             enrolment__in=[e.pk for e in enrolments], session__cohort=cohort, session__date__lte=today

@@ -29,7 +29,7 @@ from .models import (
     PaymentMethod,
     PaymentStatus,
 )
-from .selectors import cohorts_for_staff, user_runs_all_cohorts
+from .selectors import request_runs_cohorts, user_runs_all_cohorts
 
 
 def _course_choices():
@@ -432,7 +432,7 @@ class CoursePageListingViewSet(PageListingViewSet):
 
 class CohortDashboardMenuItem(MenuItem):
     def is_shown(self, request):
-        return cohorts_for_staff(user=request.user).exists()
+        return request_runs_cohorts(request)
 
 
 class CohortDashboardViewSet(ViewSet):

@@ -12,6 +12,7 @@ import pytest
 from certificates.models import Certificate, CertificateTemplate
 from tests.certificates.conftest import attend, enrol
 from tests.content.helpers import make_group_member, make_superuser, soup
+from tests.courses.roster import roster_by_heading
 
 pytestmark = pytest.mark.django_db
 
@@ -96,14 +97,23 @@ def test_the_dashboard_panel_shows_who_meets_the_rule_and_who_has_a_certificate(
     attending = enrol(finished_cohort, "Ben Brook")
     attend(attending, 3, course_lead)
     client.force_login(course_lead)
-    section = panel(client.get(dashboard_url(finished_cohort)))
-    rows = {
-        row.th.get_text(strip=True): [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
-        for row in section.find("tbody").find_all("tr")
-    }
-    assert rows["Priya Shah"] == ["Met", completed.certificates.get().code]
-    assert rows["Ben Brook"] == ["Not met: Signed off by a course lead", "-"]
-    assert "1 learner meets the completion rule" in section.get_text(" ")
+    response = client.get(dashboard_url(finished_cohort))
+    rows = roster_by_heading(response)
+    assert [rows["Priya Shah"][h] for h in ("Completion rule", "Certificate")] == [
+        "Met",
+        completed.certificates.get().code,
+    ]
+    assert [rows["Ben Brook"][h] for h in ("Completion rule", "Certificate")] == [
+        "Not met: Signed off by a course lead",
+        "-",
+    ]
+    link = (
+        soup(response)
+        .find("section", attrs={"aria-labelledby": "roster-heading"})
+        .find("a", string=completed.certificates.get().code)
+    )
+    assert link["href"] == reverse("certificates:pdf", args=[completed.certificates.get().code])
+    assert "1 learner meets the completion rule" in panel(response).get_text(" ")
 
 
 def test_bulk_issue_issues_to_everyone_who_meets_the_rule_once(

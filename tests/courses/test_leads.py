@@ -38,6 +38,7 @@ from courses.factories import (
     CoursePageFactory,
     EnrolmentFactory,
 )
+from courses.lead_views import CohortDashboardView
 from courses.models import (
     Attendance,
     AttendanceMark,
@@ -1136,8 +1137,30 @@ class TestDashboardQueries(TestCase):
         large, large_response = self.queries_for(self.large)
 
         self.assertEqual(len(table_rows(roster_table(small_response))), 5)
-        self.assertEqual(len(table_rows(roster_table(large_response))), 200)
+        self.assertEqual(len(table_rows(roster_table(large_response))), CohortDashboardView.ROSTER_PAGE_SIZE)
         self.assertEqual(small, large)
+
+    def test_the_roster_is_shown_a_page_at_a_time_in_name_order(self):
+        self.client.force_login(self.lead)
+        size = CohortDashboardView.ROSTER_PAGE_SIZE
+        names = [f"LARGE learner {n:03d}" for n in range(200)]
+        url = dashboard("dashboard", self.large.pk)
+
+        first = self.client.get(url)
+        heading = soup(first).find(id="roster-heading").get_text(strip=True)
+        second = self.client.get(url + "?p=2")
+        last = self.client.get(url + f"?p={200 // size}")
+
+        self.assertEqual(heading, "Roster (200)")
+        self.assertEqual([row[0] for row in table_rows(roster_table(first))], names[:size])
+        self.assertEqual([row[0] for row in table_rows(roster_table(second))], names[size : 2 * size])
+        self.assertEqual([row[0] for row in table_rows(roster_table(last))], names[-size:])
+        self.assertIn(f"Page 1 of {200 // size}", soup(first).find("nav", class_="pagination").get_text(" "))
+        # A page number past the end shows the last page, and one that is not a number the first: never an error.
+        self.assertEqual(table_rows(roster_table(self.client.get(url + "?p=999"))), table_rows(roster_table(last)))
+        self.assertEqual(table_rows(roster_table(self.client.get(url + "?p=abc"))), table_rows(roster_table(first)))
+        # The small cohort fits on one page: no page links.
+        self.assertIsNone(soup(self.client.get(dashboard("dashboard", self.small.pk))).find("nav", class_="pagination"))
 
 
 class AssessmentPanel(Component):
@@ -1176,7 +1199,7 @@ class TestHooks(WagtailTestUtils, TestCase):
     def test_a_registered_roster_column_is_shown_with_its_values(self):
         scores = {self.ann.pk: "72%", self.ben.pk: "Not submitted"}
 
-        def columns(request, cohort):
+        def columns(request, cohort, enrolments):
             return [Column("assessment", label="Assessment", accessor=lambda enrolment: scores[enrolment.pk])]
 
         with hooks.register_temporarily("register_cohort_roster_columns", columns):
