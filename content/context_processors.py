@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 
 from wagtail.models import Site
@@ -37,10 +39,14 @@ def navigation_links(request):
 
 
 def site_navigation(request):
-    """The site name, the editor-chosen main navigation and whether to show the admin link."""
+    """The site name, the editor-chosen main navigation and whether to show the admin link.
+
+    The last two are worked out only when a template shows them (templates call what they are given): context
+    processors run for every template, and the admin's pages, which show neither, need not look up the site.
+    """
     user = getattr(request, "user", None)
     return {
         "site_name": settings.WAGTAIL_SITE_NAME,
-        "navigation_links": navigation_links(request),
-        "can_access_admin": bool(user and user_is_staff(user=user)),
+        "navigation_links": functools.cache(lambda: navigation_links(request)),
+        "can_access_admin": functools.cache(lambda: bool(user and user_is_staff(user=user))),
     }

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from bench import scale
 
@@ -35,5 +36,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{what:<17} {created:>7} added, {count():>7} in all ({time.monotonic() - began:.1f}s)"
                 )
+        # Fresh statistics for the query planner after bulk inserts: SQLite has none until ANALYZE runs (it then picks
+        # the exercise index over the learner's for a cohort's attempts), and PostgreSQL's autovacuum may lag behind.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         if not options["quiet"]:
             self.stdout.write(self.style.SUCCESS(f"Scale data ready in {time.monotonic() - started:.1f}s."))
