@@ -47,16 +47,16 @@ from .models import (
     FeeBand,
 )
 from .selectors import (
+    ROSTER_STATUSES,
     attendance_summary,
     cohort_roster,
     cohorts_for_staff,
     cohorts_with_places,
     completion_checks,
     course_report,
-    pending_payments,
     roster_queryset,
     user_runs_all_cohorts,
-    waiting_list,
+    waiting_and_pending,
 )
 from .services import BulkOutcome
 
@@ -96,12 +96,17 @@ class StaffCohortMixin:
 
     header_icon = "calendar"
     cohort_prefetch = ()  # what a view reads of every cohort it shows, fetched with the cohort
+    cohort_annotations = {}  # counts a view shows, read in the same query as the cohort
 
     def dispatch(self, request, *args, **kwargs):
         self.cohort = get_object_or_404(
-            cohorts_for_staff(user=request.user).select_related("course").prefetch_related(*self.cohort_prefetch),
+            cohorts_for_staff(user=request.user)
+            .select_related("course")
+            .prefetch_related(*self.cohort_prefetch)
+            .annotate(**self.cohort_annotations),
             pk=kwargs["cohort_pk"],
         )
+        request._runs_cohorts = True  # they run this one: the admin menu need not ask (request_runs_cohorts)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -179,6 +184,10 @@ class CohortDashboardView(
             ),
         )
     ]
+    cohort_annotations = {
+        "seats_taken": Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES), distinct=True),
+        "roster_size": Count("enrolments", filter=Q(enrolments__status__in=ROSTER_STATUSES), distinct=True),
+    }
     list_export = ROSTER_EXPORT
     export_headings = {
         "user.full_name": _("Name"),
@@ -238,6 +247,7 @@ class CohortDashboardView(
     def roster_page(self):
         """One page of the roster (`?p=`), with the columns other apps add; the exports hold everyone."""
         paginator = WagtailPaginator(roster_queryset(cohort=self.cohort), self.ROSTER_PAGE_SIZE)
+        paginator.count = self.cohort.roster_size  # counted with the cohort (Paginator.count is a cached_property)
         page = paginator.get_page(self.request.GET.get("p"))
         page.object_list = self.describe(list(page.object_list))
         page.extra_columns = roster_columns(request=self.request, cohort=self.cohort, enrolments=page.object_list)
@@ -268,7 +278,8 @@ class CohortDashboardView(
         today = timezone.localdate()
         for session in sessions:
             session.held = session.date <= today
-        seats = cohort.enrolments.filter(status__in=SEAT_STATUSES).count()
+        seats = cohort.seats_taken
+        waiting, pending = waiting_and_pending(cohort=cohort)
         cohort_messages = list(
             cohort.messages.select_related("sent_by").prefetch_related(
                 Prefetch("recipients", queryset=CohortMessageRecipient.objects.order_by("email"))
@@ -284,8 +295,8 @@ class CohortDashboardView(
                 "roster": self.roster_page,
                 "roster_headings": self.ROSTER_HEADINGS,
                 "roster_pages": self.roster_page.paginator.get_elided_page_range(self.roster_page.number),
-                "waiting": waiting_list(cohort=cohort),
-                "pending": pending_payments(cohort=cohort),
+                "waiting": waiting,
+                "pending": pending,
                 "sessions": sessions,
                 "cohort_messages": cohort_messages,
                 "panels": dashboard_panels(request=self.request, cohort=cohort),

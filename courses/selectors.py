@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -288,30 +288,28 @@ def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = N
     return checks
 
 
-def waiting_list(*, cohort: Cohort) -> list[Enrolment]:
-    """Offers outstanding, then the queue in order; each waiting entry carries its `position`."""
+def waiting_and_pending(*, cohort: Cohort) -> tuple[list[Enrolment], list[Enrolment]]:
+    """The waiting list (offers outstanding, then the queue in order; each waiting entry carries its `position`), and
+    those awaiting payment (oldest first, with their payments), read together."""
     entries = list(
-        cohort.enrolments.filter(status__in=WAITING_STATUSES)
+        cohort.enrolments.filter(status__in=[*WAITING_STATUSES, EnrolmentStatus.AWAITING_PAYMENT])
         .select_related("user")
         .order_by("-status", "waitlisted_at", "pk")
     )
+    waiting = [entry for entry in entries if entry.status in WAITING_STATUSES]
+    pending = sorted(
+        (entry for entry in entries if entry.status == EnrolmentStatus.AWAITING_PAYMENT),
+        key=lambda entry: (entry.created_at, entry.pk),
+    )
+    prefetch_related_objects(pending, "payments")
     position = 0
-    for entry in entries:
+    for entry in waiting:
         if entry.status == EnrolmentStatus.WAITLISTED:
             position += 1
             entry.position = position
         else:
             entry.position = None
-    return entries
-
-
-def pending_payments(*, cohort: Cohort) -> list[Enrolment]:
-    return list(
-        cohort.enrolments.filter(status=EnrolmentStatus.AWAITING_PAYMENT)
-        .select_related("user")
-        .prefetch_related("payments")
-        .order_by("created_at")
-    )
+    return waiting, pending
 
 
 def course_report(*, starts_from=None, starts_to=None, course=None) -> list[dict]:

@@ -1140,6 +1140,26 @@ class TestDashboardQueries(TestCase):
         self.assertEqual(len(table_rows(roster_table(large_response))), CohortDashboardView.ROSTER_PAGE_SIZE)
         self.assertEqual(small, large)
 
+    def test_the_counts_waiting_list_and_payments_read_together_are_each_right(self):
+        # The fill counts come with the cohort, the waiting list and pending payments from one read: each still
+        # shows only its own learners, in its own order.
+        self.client.force_login(self.lead)
+        page = soup(self.client.get(dashboard("dashboard", self.large.pk)))
+        fill = page.find("dl", class_="cohort-fill")
+        waiting = page.find("section", attrs={"aria-labelledby": "waiting-heading"}).find("table")
+        payments = page.find("section", attrs={"aria-labelledby": "payments-heading"}).find("table")
+
+        self.assertEqual(
+            [dd.get_text(strip=True) for dd in fill.find_all("dd")],
+            ["205", "201 (98%)", "4", "3"],  # 200 confirmed and 1 awaiting payment hold places; 3 wait
+        )
+        self.assertEqual(page.find(id="roster-heading").get_text(strip=True), "Roster (200)")
+        self.assertEqual(
+            [row[:2] for row in table_rows(waiting)],
+            [[str(n + 1), f"LARGE waiting {n} (large.waiting.{n}@example.org)"] for n in range(3)],
+        )
+        self.assertEqual([row[:2] for row in table_rows(payments)], [["LARGE paying", "Invoice to my organisation"]])
+
     def test_the_roster_is_shown_a_page_at_a_time_in_name_order(self):
         self.client.force_login(self.lead)
         size = CohortDashboardView.ROSTER_PAGE_SIZE
