@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 
-from courses.extensions import CompletionCheck, cohort_memo
+from courses.extensions import CompletionCheck, cohort_memo, cohort_memo_get
 from courses.selectors import cohort_roster
 
 from .models import Attempt, AttemptStatus, CaseExercisePage
@@ -21,6 +21,14 @@ def course_exercises(cohort):
         "exercises",
         lambda: list(CaseExercisePage.objects.live().child_of(cohort.course).order_by("path")),
     )
+
+
+# What a cell and the completion rule read of an attempt: its route and the rest are never parsed here.
+CELL_FIELDS = ["enrolment", "exercise", "status", "started_at", "released_at", "score", "max_score", "passed"]
+
+
+def _attempts_key(enrolments) -> str:
+    return f"attempts:{sorted(enrolment.pk for enrolment in enrolments)}"
 
 
 def marking_backlog(cohort) -> int:
@@ -38,7 +46,16 @@ def cohort_progress(cohort, enrolments=None) -> dict:
     if not exercises:
         return {"exercises": [], "rows": []}
     enrolments = cohort_roster(cohort=cohort) if enrolments is None else list(enrolments)
-    attempts = Attempt.objects.filter(enrolment__in=enrolments, exercise__in=exercises).order_by("started_at")
+    # Kept for the completion rule of the same learners on the same page (completion_checks).
+    attempts = cohort_memo(
+        cohort,
+        _attempts_key(enrolments),
+        lambda: list(
+            Attempt.objects.filter(enrolment__in=enrolments, exercise__in=exercises)
+            .only(*CELL_FIELDS)
+            .order_by("started_at")
+        ),
+    )
     cells = {}
     for attempt in attempts:
         key = (attempt.enrolment_id, attempt.exercise_id)
@@ -123,11 +140,16 @@ def completion_checks(cohort, enrolments) -> dict:
     required = [exercise for exercise in course_exercises(cohort) if exercise.counts_towards_completion]
     if not required:
         return {}
-    passed = set(
-        Attempt.objects.filter(
-            enrolment__in=enrolments, exercise__in=required, passed=True, released_at__isnull=False
-        ).values_list("enrolment_id", "exercise_id")
-    )
+    enrolments = list(enrolments)
+    loaded = cohort_memo_get(cohort, _attempts_key(enrolments))  # the roster's cells read these learners' attempts
+    if loaded is not None:
+        passed = {(a.enrolment_id, a.exercise_id) for a in loaded if a.passed and a.released_at is not None}
+    else:
+        passed = set(
+            Attempt.objects.filter(
+                enrolment__in=enrolments, exercise__in=required, passed=True, released_at__isnull=False
+            ).values_list("enrolment_id", "exercise_id")
+        )
     labels = {exercise.pk: _("Pass '%(title)s'") % {"title": exercise.title} for exercise in required}
     yes, not_yet = _("Passed"), _("Not passed yet")
     checks = {}

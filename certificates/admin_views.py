@@ -7,7 +7,6 @@ import zipfile
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
-from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -175,17 +174,18 @@ def cohort_certificates(cohort) -> dict:
 
 
 def _cohort_certificates(cohort) -> dict:
-    valid = Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at__isnull=True)
-    # The signed-off learners and everyone holding a valid certificate, in one read, each with their newest code.
-    enrolments = list(
-        cohort.enrolments.filter(Q(status=EnrolmentStatus.COMPLETED) | Exists(valid))
-        .annotate(certificate_code=Subquery(valid.order_by("-issued_at").values("code")[:1]))
-        .only("pk", "cohort", "status", "completion_override_reason")
+    signed_off = list(
+        cohort.enrolments.filter(status=EnrolmentStatus.COMPLETED).only(
+            "pk", "cohort", "status", "completion_override_reason"
+        )
     )
-    signed_off = [enrolment for enrolment in enrolments if enrolment.status == EnrolmentStatus.COMPLETED]
     standings = completion_rule(cohort=cohort, enrolments=signed_off)
     meeting = {pk for pk, standing in standings.items() if standing.holds}
-    codes = {enrolment.pk: enrolment.certificate_code for enrolment in enrolments if enrolment.certificate_code}
+    codes = dict(
+        Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True)
+        .order_by("issued_at")
+        .values_list("enrolment_id", "code")
+    )
     return {
         "codes": codes,
         "meeting": len(meeting),

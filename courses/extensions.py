@@ -42,6 +42,11 @@ def cohort_memo(cohort, name: str, build):
     return memo[name]
 
 
+def cohort_memo_get(cohort, name: str, default=None):
+    """What `cohort_memo` holds under `name` for this cohort object, without building it."""
+    return cohort.__dict__.get("_extension_memo", {}).get(name, default)
+
+
 def dashboard_panels(*, request, cohort) -> list:
     return [panel for fn in hooks.get_hooks(DASHBOARD_PANELS_HOOK) for panel in fn(request, cohort) or []]
 

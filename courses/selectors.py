@@ -272,6 +272,9 @@ def completion_checks(*, cohort: Cohort, enrolments, attendance: dict | None = N
     """Every part of the completion rule for each learner: attendance here, and what other apps register."""
     from .extensions import CompletionCheck, extra_completion_checks
 
+    enrolments = list(enrolments)
+    if not enrolments:  # nobody signed off yet, say: nothing to ask attendance or the other apps
+        return {}
     attendance = attendance if attendance is not None else attendance_summary(cohort=cohort, enrolments=enrolments)
     threshold = cohort.course.attendance_threshold_percent
     extra = extra_completion_checks(cohort=cohort, enrolments=enrolments)

@@ -190,6 +190,15 @@ class TestCohortDashboard(MarkingTestCase):
         def rule():
             return texts(soup(self.client.get(sign_off)).select("tbody td li"))
 
+        def on_dashboard():  # the roster's column judges the rule from the attempts its exercise cells read
+            dashboard = self.client.get(reverse("courses_cohort_dashboards:dashboard", args=[self.cohort.pk]))
+            return roster_by_heading(dashboard)["Sam Learner"]["Completion rule"]
+
         self.assertIn("Not met: Pass 'Anticoagulation withheld': Not passed yet", rule())
+        self.assertEqual(
+            on_dashboard(),
+            "Not met: Attendance of at least 80%, Pass 'Anticoagulation withheld', Signed off by a course lead",
+        )
         self.post_marks("4")
         self.assertIn("Met: Pass 'Anticoagulation withheld': Passed", rule())
+        self.assertEqual(on_dashboard(), "Not met: Attendance of at least 80%, Signed off by a course lead")
