@@ -140,7 +140,6 @@ def completion_checks(cohort, enrolments) -> dict:
     required = [exercise for exercise in course_exercises(cohort) if exercise.counts_towards_completion]
     if not required:
         return {}
-    enrolments = list(enrolments)
     loaded = cohort_memo_get(cohort, _attempts_key(enrolments))  # the roster's cells read these learners' attempts
     if loaded is not None:
         passed = {(a.enrolment_id, a.exercise_id) for a in loaded if a.passed and a.released_at is not None}

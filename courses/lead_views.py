@@ -54,6 +54,7 @@ from .selectors import (
     cohorts_with_places,
     completion_checks,
     course_report,
+    enrolments_counted,
     roster_queryset,
     user_runs_all_cohorts,
     waiting_and_pending,
@@ -185,8 +186,8 @@ class CohortDashboardView(
         )
     ]
     cohort_annotations = {
-        "seats_taken": Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES), distinct=True),
-        "roster_size": Count("enrolments", filter=Q(enrolments__status__in=ROSTER_STATUSES), distinct=True),
+        "seats_taken": enrolments_counted(SEAT_STATUSES),  # as cohorts_with_places counts them
+        "roster_size": enrolments_counted(ROSTER_STATUSES),
     }
     list_export = ROSTER_EXPORT
     export_headings = {

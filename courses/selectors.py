@@ -20,9 +20,14 @@ def cohort_places_left(*, cohort: Cohort) -> int:
     return max(cohort.capacity - cohort_seats_taken(cohort=cohort), 0)
 
 
+def enrolments_counted(statuses) -> Count:
+    """A cohort's enrolments in these statuses, as an annotation on a cohort queryset."""
+    return Count("enrolments", filter=Q(enrolments__status__in=statuses))
+
+
 def cohorts_with_places(queryset):
     """Annotate `seats_taken` so that listings show places left without a query per cohort."""
-    return queryset.annotate(seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
+    return queryset.annotate(seats_taken=enrolments_counted(SEAT_STATUSES))
 
 
 def waitlist_position(*, enrolment: Enrolment) -> int | None:

@@ -3,7 +3,9 @@
 
 Machines are noisy, so page rates are given as a share of the static file's rate measured on the same server in the
 same run, just before the page: a shared machine's speed drifts over minutes, and a ratio against a static rate
-measured at the start of the run moved with it. Steps: make sure the scale data is there (seed_demo + seed_scale, kept between runs), count queries per page
+measured at the start of the run moved with it.
+
+Steps: make sure the scale data is there (seed_demo + seed_scale, kept between runs), count queries per page
 in-process, serve with gunicorn (page cache on, then off) and drive each page from a separate load-generator process
 (site/bench/load.py), read each worker's peak memory, time certificate PDFs (one in-process, 200 through the task
 worker), and on PostgreSQL race 200 enrolment requests for 20 seats. Everything started is stopped at the end.
