@@ -18,6 +18,7 @@ How it stays correct:
 import datetime
 import hashlib
 import secrets
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
@@ -52,24 +53,25 @@ CSRF_FIELD = b'name="csrfmiddlewaretoken"'
 UNCACHEABLE_DIRECTIVES = ("private", "no-cache", "no-store")
 
 
-def generation_bump() -> None:
+def generation_bump(generation_key: str = GENERATION_KEY) -> None:
     """Retire every cached page: entries tagged with an older generation are never served again."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    cache.set(generation_key, secrets.token_hex(8), timeout=None)
 
 
-def _generation_ensure() -> str:
-    cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
-    return cache.get(GENERATION_KEY)
+def _generation_ensure(generation_key: str) -> str:
+    cache.add(generation_key, secrets.token_hex(8), timeout=None)
+    return cache.get(generation_key)
 
 
-def _tagged_get(key: str):
+def tagged_get(key: str, generation_key: str = GENERATION_KEY):
     """(the current generation, the value stored under `key`), in one round trip; the value is None when missing or
-    tagged with an older generation. The generation is created if there is none yet."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    tagged with an older generation. The generation is created if there is none yet. Store a value as
+    `(generation, value)` with the generation this returned, read before the value was built."""
+    found = cache.get_many([generation_key, key])
+    generation, entry = found.get(generation_key), found.get(key)
     if entry is not None and generation is not None and entry[0] == generation:
         return generation, entry[1]
-    return generation or _generation_ensure(), None
+    return generation or _generation_ensure(generation_key), None
 
 
 def shared_fragment(name: str, build):
@@ -82,7 +84,7 @@ def shared_fragment(name: str, build):
     if not seconds:
         return build()
     key = f"fragment:{name}"
-    generation, value = _tagged_get(key)
+    generation, value = tagged_get(key)
     if value is None:
         value = build()
         cache.set(key, (generation, value), timeout=seconds)
@@ -188,7 +190,7 @@ class PageCacheMiddleware:
             return response
 
         key = _page_key(request)
-        generation, stored = _tagged_get(key)
+        generation, stored = tagged_get(key)
         if stored is not None:
             status, headers, content = stored
             response = HttpResponse(content, status=status, headers=headers)
@@ -227,8 +229,9 @@ INVALIDATING_MODELS = [
 SETTINGS_MODELS = ["content.NavigationSettings"]
 
 
-def invalidate(**kwargs) -> None:
-    """Bump now, and again when the surrounding transaction commits.
+def invalidate(*, generation_key: str = GENERATION_KEY, **kwargs) -> None:
+    """Bump now, and again when the surrounding transaction commits (a signal receiver; `generation_key` names
+    another cache's generation, such as the admin's furniture in admin_chrome).
 
     The commit bump is the one that makes it right: a visitor served between the save and the commit is rendered from
     the old rows (other connections cannot see the new ones yet) but tagged with the new generation, and that entry
@@ -236,8 +239,8 @@ def invalidate(**kwargs) -> None:
     this process's view (tests wrapped in a transaction, a rollback to a savepoint) and shortens the window for the
     same process. Outside a transaction `on_commit` runs at once, so the bump just happens twice.
     """
-    generation_bump()
-    transaction.on_commit(generation_bump)
+    generation_bump(generation_key)
+    transaction.on_commit(partial(generation_bump, generation_key))
 
 
 def invalidate_unless_created(*, created=False, **kwargs) -> None:

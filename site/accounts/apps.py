@@ -19,10 +19,12 @@ class AccountsConfig(AppConfig):
 
         password_reset.connect(confirm_email, dispatch_uid="accounts.confirm_email_by_password_reset", weak=False)
 
-        # The project shell has no app of its own; the page cache's invalidation hooks up here.
+        # The project shell has no app of its own; the page cache and the admin furniture (admin_chrome) hook up here.
+        import admin_chrome
         import page_cache
 
         page_cache.connect_signals()
+        admin_chrome.install()
 
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):

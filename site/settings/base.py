@@ -135,6 +135,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "300"))
 # Pieces every page shows (the main navigation), kept in the shared cache under the same invalidation as whole pages
 # (page_cache.shared_fragment), signed-in visitors included. 0 builds them on every request.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", "300"))
+# The Wagtail admin's sidebar per person (site/admin_chrome.py), invalidated when permissions, groups, cohort leads or
+# the person's account change; this caps what no signal announces. 0 builds it on every admin page.
+ADMIN_CHROME_SECONDS = int(os.environ.get("DJANGO_ADMIN_CHROME_SECONDS", "300"))
 
 # --- Tasks (emails, PDFs, payment follow-up) --------------------------------------------------------------------------
 

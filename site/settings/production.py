@@ -55,6 +55,8 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         PAGE_CACHE_SECONDS = 5
     if "DJANGO_FRAGMENT_CACHE_SECONDS" not in os.environ:
         FRAGMENT_CACHE_SECONDS = 5
+    if "DJANGO_ADMIN_CHROME_SECONDS" not in os.environ:
+        ADMIN_CHROME_SECONDS = 5
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")

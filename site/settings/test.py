@@ -8,9 +8,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "renditions": RENDITIONS_CACHE}  # noqa: F405
-# Off, so that no test sees another's page or menu; tests/shell/test_page_cache.py turns them on.
+# Off, so that no test sees another's page or menu; tests/shell/test_page_cache.py and test_admin_chrome.py turn them on.
 PAGE_CACHE_SECONDS = 0
 FRAGMENT_CACHE_SECONDS = 0
+ADMIN_CHROME_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -1,0 +1,115 @@
+"""The Wagtail admin's furniture, kept instead of rebuilt on every admin page: the sidebar and the shortcuts dialog.
+
+Every admin page renders Wagtail's sidebar (the menu this person may see, packed as JSON for its React code, with
+the permission checks behind each item) and the keyboard-shortcuts dialog. Together they were a third of a cohort
+dashboard's time, and they change only when who may see what changes.
+
+- The sidebar is kept in the shared cache per person, language and set of model permissions (those Django has
+  already loaded for the request, so the key costs no query). Entries are tagged with a generation, as the page
+  cache's are (page_cache.tagged_get); it is bumped by the changes the key cannot see: Wagtail's page, collection
+  and site permissions, groups and their members, who leads which cohort, and the person's own account and Wagtail
+  profile (name, avatar, dismissed help items). ADMIN_CHROME_SECONDS caps an entry's life for changes no signal
+  announces (a bulk update(), the database edited by hand); 0 builds it every time.
+- The shortcuts dialog depends only on the language, on whether the person turned shortcuts off and on whether their
+  browser runs on a Mac, so each process keeps one per combination.
+
+A stale menu shows or hides a link, never more: every view behind a link checks who may open it.
+
+`install()` (from AccountsConfig.ready) puts these in place of the two tags in Wagtail's `wagtailadmin_tags` library,
+which `wagtailadmin/base.html` uses; a miss renders with Wagtail's own functions, so the output is Wagtail's.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
+from django.utils import translation
+
+import page_cache
+
+GENERATION_KEY = "admin-chrome:generation"
+# Models whose changes alter someone's menu without altering their own permission set.
+INVALIDATING_MODELS = [
+    "wagtailcore.GroupPagePermission",
+    "wagtailcore.GroupCollectionPermission",
+    "wagtailcore.GroupSitePermission",
+    "wagtailusers.UserProfile",
+    "courses.Cohort",
+]
+SHORTCUTS_TEMPLATE = "wagtailadmin/shared/keyboard_shortcuts_dialog.html"
+
+
+def _sidebar_key(user) -> str:
+    permissions = "\n".join(sorted(user.get_all_permissions()))
+    identity = f"{user.pk}:{user.get_username()}:{user.is_superuser}:{user.is_active}:{translation.get_language()}"
+    return "admin-chrome:sidebar:" + hashlib.sha256(f"{identity}\n{permissions}".encode()).hexdigest()
+
+
+def sidebar_props(context):
+    from wagtail.admin.templatetags import wagtailadmin_tags
+
+    seconds = settings.ADMIN_CHROME_SECONDS
+    user = context["request"].user
+    if not seconds or not user.is_authenticated:
+        return wagtailadmin_tags.sidebar_props(context)
+    key = _sidebar_key(user)
+    generation, value = page_cache.tagged_get(key, GENERATION_KEY)
+    if value is None:
+        value = wagtailadmin_tags.sidebar_props(context)
+        cache.set(key, (generation, value), timeout=seconds)
+    return value
+
+
+_shortcuts_dialogs = {}
+
+
+def keyboard_shortcuts_dialog(context):
+    from wagtail.admin.templatetags import wagtailadmin_tags
+    from wagtail.admin.utils import get_keyboard_key_labels_from_request
+
+    values = wagtailadmin_tags.keyboard_shortcuts_dialog(context)  # plain data: no template rendered
+    request = context.get("request")
+    keys = get_keyboard_key_labels_from_request(request).MOD if request else ""  # a Mac's or not
+    key = (translation.get_language(), values["keyboard_shortcuts_enabled"], keys)
+    if key not in _shortcuts_dialogs:
+        _shortcuts_dialogs[key] = render_to_string(SHORTCUTS_TEMPLATE, values)
+    return _shortcuts_dialogs[key]
+
+
+def _retire(**kwargs) -> None:
+    page_cache.invalidate(generation_key=GENERATION_KEY)
+
+
+def _retire_unless_signing_in(*, update_fields=None, **kwargs) -> None:
+    # Signing in saves last_login alone, which no menu shows.
+    if update_fields is None or set(update_fields) != {"last_login"}:
+        _retire()
+
+
+def install() -> None:
+    from wagtail.admin.templatetags import wagtailadmin_tags
+
+    wagtailadmin_tags.register.simple_tag(takes_context=True, name="sidebar_props")(sidebar_props)
+    wagtailadmin_tags.register.simple_tag(takes_context=True, name="keyboard_shortcuts_dialog")(
+        keyboard_shortcuts_dialog
+    )
+
+    User = get_user_model()
+    post_save.connect(_retire_unless_signing_in, sender=User, dispatch_uid="admin_chrome.user")
+    post_delete.connect(_retire, sender=User, dispatch_uid="admin_chrome.user.delete")
+    for model in [Group, *(apps.get_model(label) for label in INVALIDATING_MODELS)]:
+        for signal in (post_save, post_delete):
+            signal.connect(_retire, sender=model, dispatch_uid=f"admin_chrome.{model._meta.label}")
+    through_models = [
+        User.groups.through,
+        User.user_permissions.through,
+        Group.permissions.through,
+        apps.get_model("courses.Cohort").leads.through,
+    ]
+    for through in through_models:
+        m2m_changed.connect(_retire, sender=through, dispatch_uid=f"admin_chrome.{through._meta.label}")
