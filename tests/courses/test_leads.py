@@ -1176,6 +1176,13 @@ class TestDashboardQueries(TestCase):
         self.assertEqual([row[0] for row in table_rows(roster_table(second))], names[size : 2 * size])
         self.assertEqual([row[0] for row in table_rows(roster_table(last))], names[-size:])
         self.assertIn(f"Page 1 of {200 // size}", soup(first).find("nav", class_="pagination").get_text(" "))
+        nav = soup(second).find("nav", class_="pagination")
+        self.assertEqual(nav.find("li", class_="prev").a["href"], "?p=1")
+        self.assertEqual(nav.find("li", class_="next").a["href"], "?p=3")
+        self.assertEqual(nav.find("a", attrs={"aria-current": "page"}).get_text(strip=True), "2")
+        self.assertIn(f"?p={200 // size}", [link["href"] for link in nav.find_all("a", href=True)])
+        self.assertIn("200 learners", nav.get_text(" "))
+        self.assertIsNone(soup(last).find("nav", class_="pagination").find("li", class_="next").a.get("href"))
         # A page number past the end shows the last page, and one that is not a number the first: never an error.
         self.assertEqual(table_rows(roster_table(self.client.get(url + "?p=999"))), table_rows(roster_table(last)))
         self.assertEqual(table_rows(roster_table(self.client.get(url + "?p=abc"))), table_rows(roster_table(first)))
