@@ -1,22 +1,27 @@
-"""The Wagtail admin's furniture, kept instead of rebuilt on every admin page: the sidebar and the shortcuts dialog.
+"""The Wagtail admin's furniture, kept instead of rebuilt on every admin page: the sidebar, the scripts' settings and
+the shortcuts dialog.
 
 Every admin page renders Wagtail's sidebar (the menu this person may see, packed as JSON for its React code, with
-the permission checks behind each item) and the keyboard-shortcuts dialog. Together they were a third of a cohort
-dashboard's time, and they change only when who may see what changes.
+the permission checks behind each item), the settings its scripts read (`wagtail_config`: addresses, the locales and
+a hundred translated strings) and the keyboard-shortcuts dialog. Together they were a third of a cohort dashboard's
+time, and they change only when who may see what changes.
 
 - The sidebar is kept in the shared cache per person, language and set of model permissions (those Django has
   already loaded for the request, so the key costs no query). Entries are tagged with a generation, as the page
   cache's are (page_cache.tagged_get); it is bumped by the changes the key cannot see: Wagtail's page, collection
-  and site permissions, groups and their members, who leads which cohort, and the person's own account and Wagtail
-  profile (name, avatar, dismissed help items). ADMIN_CHROME_SECONDS caps an entry's life for changes no signal
-  announces (a bulk update(), the database edited by hand); 0 builds it every time.
+  and site permissions, groups and their members, who leads which cohort, the locales, and the person's own account
+  and Wagtail profile (name, avatar, dismissed help items). ADMIN_CHROME_SECONDS caps an entry's life for changes no
+  signal announces (a bulk update(), the database edited by hand); 0 builds everything every time.
+- The scripts' settings are kept per language under the same generation, all but the CSRF token, the content
+  locale and the person's shortcuts setting, which are filled in on every request.
 - The shortcuts dialog depends only on the language, on whether the person turned shortcuts off and on whether their
   browser runs on a Mac, so each process keeps one per combination.
 
 A stale menu shows or hides a link, never more: every view behind a link checks who may open it.
 
-`install()` (from AccountsConfig.ready) puts these in place of the two tags in Wagtail's `wagtailadmin_tags` library,
-which `wagtailadmin/base.html` uses; a miss renders with Wagtail's own functions, so the output is Wagtail's.
+`install()` (from AccountsConfig.ready) puts these in place of the three tags in Wagtail's `wagtailadmin_tags`
+library, which `wagtailadmin/admin_base.html` and `base.html` use; a miss runs Wagtail's own functions, so the output
+is Wagtail's.
 """
 
 import hashlib
@@ -27,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -39,6 +45,7 @@ INVALIDATING_MODELS = [
     "wagtailcore.GroupCollectionPermission",
     "wagtailcore.GroupSitePermission",
     "wagtailusers.UserProfile",
+    "wagtailcore.Locale",
     "courses.Cohort",
 ]
 SHORTCUTS_TEMPLATE = "wagtailadmin/shared/keyboard_shortcuts_dialog.html"
@@ -63,6 +70,31 @@ def sidebar_props(context):
         value = wagtailadmin_tags.sidebar_props(context)
         cache.set(key, (generation, value), timeout=seconds)
     return value
+
+
+# The parts of Wagtail's `wagtail_config` (the JSON its scripts read) that differ from one request to the next; the
+# rest (API addresses, the locales, a hundred translated strings for the scripts) is kept per language.
+CONFIG_PER_REQUEST = ("CSRF_TOKEN", "ACTIVE_CONTENT_LOCALE", "KEYBOARD_SHORTCUTS_ENABLED")
+
+
+def wagtail_config(context):
+    from wagtail.admin.templatetags import wagtailadmin_tags
+
+    seconds = settings.ADMIN_CHROME_SECONDS
+    if not seconds:
+        return wagtailadmin_tags.wagtail_config(context)
+    key = f"admin-chrome:config:{translation.get_language()}"
+    generation, shared = page_cache.tagged_get(key, GENERATION_KEY)
+    if shared is None:
+        config = wagtailadmin_tags.wagtail_config(context)
+        cache.set(key, (generation, {k: v for k, v in config.items() if k not in CONFIG_PER_REQUEST}), seconds)
+        return config
+    config = {"CSRF_TOKEN": get_token(context["request"]), **shared}  # in Wagtail's order
+    if locale := context.get("locale"):
+        config["ACTIVE_CONTENT_LOCALE"] = locale.language_code
+    profile = getattr(context["request"].user, "wagtail_userprofile", None)
+    config["KEYBOARD_SHORTCUTS_ENABLED"] = profile.keyboard_shortcuts if profile is not None else True
+    return config
 
 
 _shortcuts_dialogs = {}
@@ -95,6 +127,7 @@ def install() -> None:
     from wagtail.admin.templatetags import wagtailadmin_tags
 
     wagtailadmin_tags.register.simple_tag(takes_context=True, name="sidebar_props")(sidebar_props)
+    wagtailadmin_tags.register.simple_tag(takes_context=True, name="wagtail_config")(wagtail_config)
     wagtailadmin_tags.register.simple_tag(takes_context=True, name="keyboard_shortcuts_dialog")(
         keyboard_shortcuts_dialog
     )

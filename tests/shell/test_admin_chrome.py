@@ -7,9 +7,11 @@ import re
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from wagtail.models import GroupPagePermission, Page
+from wagtail.models import GroupPagePermission, Locale, Page
 from wagtail.users.models import UserProfile
 
 import pytest
@@ -64,6 +66,10 @@ def labels(props) -> set:
 
     walk(props)
     return found
+
+
+def config(response) -> dict:
+    return json.loads(soup(response).find(id="wagtail-config").string)
 
 
 def menu(client, path="/admin/") -> set:
@@ -165,7 +171,7 @@ def test_new_permissions_show_in_the_menu_at_once(lead_client, lead):
     assert "Pages" in menu(lead_client)
 
 
-def test_the_account_menu_follows_the_persons_address_and_dismissed_help(lead_client, lead):
+def test_the_account_menu_follows_the_persons_address(lead_client, lead):
     def account_name():
         return sidebar(lead_client.get("/admin/"))["modules"][-1]["_args"][2]["name"]
 
@@ -174,8 +180,31 @@ def test_the_account_menu_follows_the_persons_address_and_dismissed_help(lead_cl
     lead.save()
     assert account_name() == "lead.renamed@example.org"
 
-    assert "data-w-dismissible-dismissed-value" not in lead_client.get("/admin/").content.decode()
-    profile = UserProfile.get_for_user(lead)
-    profile.dismissibles = {"editor-guide": True}
-    profile.save()
-    assert "data-w-dismissible-dismissed-value" in lead_client.get("/admin/").content.decode()
+
+def test_the_kept_settings_carry_this_requests_csrf_token_and_dismissing_help_shows_at_once(lead):
+    # As the admin's scripts do: dismiss a help item with the token from the page's settings, CSRF checks on.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(lead)
+    client.get("/admin/")
+    page = client.get("/admin/")
+    assert "data-w-dismissible-dismissed-value" not in page.content.decode()
+    token = config(page)["CSRF_TOKEN"]
+    assert token != config(client.get("/admin/"))["CSRF_TOKEN"]  # masked afresh each time, as Wagtail's is
+
+    response = client.patch(
+        reverse("wagtailadmin_dismissibles"),
+        data=json.dumps({"editor-guide": True}),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    assert "data-w-dismissible-dismissed-value" in client.get("/admin/").content.decode()
+
+
+def test_a_new_locale_shows_in_the_scripts_settings_at_once(lead_client):
+    def codes():
+        return {locale["code"] for locale in config(lead_client.get("/admin/"))["LOCALES"]}
+
+    assert codes() == {"en-gb"}
+    Locale.objects.create(language_code="cy")
+    assert codes() == {"en-gb", "cy"}
