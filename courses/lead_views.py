@@ -451,7 +451,7 @@ class SignOffView(StaffCohortFormView):
 
     @cached_property
     def roster(self):
-        roster = cohort_roster(cohort=self.cohort)
+        roster = cohort_roster(cohort=self.cohort, signed_off_by=True)
         attendance = attendance_summary(cohort=self.cohort, enrolments=roster)
         checks = completion_checks(cohort=self.cohort, enrolments=roster, attendance=attendance)
         for enrolment in roster:

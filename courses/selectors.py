@@ -235,17 +235,19 @@ def cohorts_for_staff(*, user):
 
 
 def roster_queryset(*, cohort: Cohort):
-    """The roster in name order, with what a lead needs per learner joined in: to read whole or a page at a time."""
+    """The roster in name order, with what a lead needs per learner joined in: to read whole or a page at a time.
+    Who signed a learner off is joined only where it is shown (`cohort_roster(..., signed_off_by=True)`)."""
     return (
         cohort.enrolments.filter(status__in=ROSTER_STATUSES)
-        .select_related("user", "user__profile", "completion_recorded_by")
+        .select_related("user", "user__profile")
         .order_by("user__full_name", "user__email", "pk")
     )
 
 
-def cohort_roster(*, cohort: Cohort) -> list[Enrolment]:
+def cohort_roster(*, cohort: Cohort, signed_off_by: bool = False) -> list[Enrolment]:
     """The whole roster, in a fixed number of queries however many learners there are."""
-    return list(roster_queryset(cohort=cohort))
+    roster = roster_queryset(cohort=cohort)
+    return list(roster.select_related("completion_recorded_by") if signed_off_by else roster)
 
 
 def sessions_held(*, cohort: Cohort, today=None) -> list:

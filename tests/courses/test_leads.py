@@ -392,6 +392,21 @@ class TestSignOff(TestCase):
         }
         self.assertIn(f"Completed by {self.lead}", rows["Gina Good"])
 
+    def test_who_signed_each_learner_off_is_read_with_the_roster(self):
+        def queries():
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.client.get(self.url).status_code, HTTPStatus.OK)
+            return len(captured)
+
+        self.client.post(self.url, {"enrolments": [self.good.pk], "outcome": "completed"})
+        one_signed_off = queries()
+        other_lead = make_lead("other.lead@example.org")
+        self.cohort.leads.add(other_lead)
+        self.cohort.save()
+        self.client.force_login(other_lead)
+        self.client.post(self.url, {"enrolments": [self.edge.pk, self.lower.pk], "outcome": "did_not_complete"})
+        self.assertEqual(queries(), one_signed_off)  # three signed off, by two leads: no query per learner
+
     def test_below_the_threshold_without_a_reason_is_refused_for_everyone_chosen(self):
         for reason in ["", "   "]:
             with self.subTest(reason=reason):
