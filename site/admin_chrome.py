@@ -10,7 +10,8 @@ time, and they change only when who may see what changes.
   already loaded for the request, so the key costs no query). Entries are tagged with a generation, as the page
   cache's are (page_cache.tagged_get); it is bumped by the changes the key cannot see: Wagtail's page, collection
   and site permissions, groups and their members, who leads which cohort, the locales, and the person's own account
-  and Wagtail profile (name, avatar, dismissed help items). ADMIN_CHROME_SECONDS caps an entry's life for changes no
+  and Wagtail profile (name, avatar, dismissed help items). The same generation retires the permission sets that
+  accounts.backends keeps, so a group or a permission deleted bumps it too. ADMIN_CHROME_SECONDS caps an entry's life for changes no
   signal announces (a bulk update(), the database edited by hand); 0 builds everything every time.
 - The scripts' settings are kept per language under the same generation, all but the CSRF token, the content
   locale and the person's shortcuts setting, which are filled in on every request.
@@ -47,6 +48,7 @@ INVALIDATING_MODELS = [
     "wagtailusers.UserProfile",
     "wagtailcore.Locale",
     "courses.Cohort",
+    "auth.Permission",
 ]
 SHORTCUTS_TEMPLATE = "wagtailadmin/shared/keyboard_shortcuts_dialog.html"
 

@@ -135,8 +135,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "300"))
 # Pieces every page shows (the main navigation), kept in the shared cache under the same invalidation as whole pages
 # (page_cache.shared_fragment), signed-in visitors included. 0 builds them on every request.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", "300"))
-# The Wagtail admin's sidebar per person (site/admin_chrome.py), invalidated when permissions, groups, cohort leads or
-# the person's account change; this caps what no signal announces. 0 builds it on every admin page.
+# The Wagtail admin's sidebar per person (site/admin_chrome.py) and each person's permissions (accounts/backends.py),
+# invalidated when permissions, groups, cohort leads or the person's account change; this caps what no signal
+# announces. 0 builds them on every request.
 ADMIN_CHROME_SECONDS = int(os.environ.get("DJANGO_ADMIN_CHROME_SECONDS", "300"))
 
 # --- Tasks (emails, PDFs, payment follow-up) --------------------------------------------------------------------------
@@ -147,7 +148,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedPermissionsBackend",  # Django's ModelBackend, its permission sets kept between requests
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
