@@ -10,22 +10,26 @@ from wagtail.admin.ui.tables import Column
 
 from courses.extensions import CompletionCheck, cohort_memo, cohort_memo_get
 from courses.selectors import cohort_roster
+from page_cache import shared_fragment
 
 from .models import Attempt, AttemptStatus, CaseExercisePage
 
 
 def course_exercises(cohort):
-    """The course's live exercises, read once for the dashboard's panel, its roster columns and the completion rule."""
+    """The course's live exercises, read once for the dashboard's panel, its roster columns and the completion rule.
+
+    Kept in the shared cache between requests too: exercises are pages, and publishing, unpublishing or moving a
+    page retires every shared fragment (page_cache)."""
+    course = cohort.course
     return cohort_memo(
-        cohort,
-        "exercises",
-        # What the panel, the cells, the rule and the progress export read of an exercise: no other field is loaded.
-        lambda: list(
-            CaseExercisePage.objects.live()
-            .child_of(cohort.course)
-            .order_by("path")
-            .only("title", "counts_towards_completion")
-        ),
+        cohort, "exercises", lambda: shared_fragment(f"course-exercises:{course.pk}", lambda: _live_exercises(course))
+    )
+
+
+def _live_exercises(course) -> list:
+    # What the panel, the cells, the rule and the progress export read of an exercise: no other field is loaded.
+    return list(
+        CaseExercisePage.objects.live().child_of(course).order_by("path").only("title", "counts_towards_completion")
     )
 
 

@@ -6,6 +6,7 @@ import io
 from http import HTTPStatus
 
 from django.core import mail
+from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -182,6 +183,28 @@ class TestCohortDashboard(MarkingTestCase):
             self.client.get(reverse("assessments_marking:progress_csv", args=[self.cohort.pk])).status_code,
             HTTPStatus.NOT_FOUND,
         )
+
+    def test_with_exercises_kept_between_requests_publishing_and_unpublishing_show_at_once(self):
+        self.client.force_login(self.lead)
+        url = reverse("courses_cohort_dashboards:dashboard", args=[self.cohort.pk])
+
+        def exercise_columns():
+            return [
+                heading for heading in roster_by_heading(self.client.get(url))["Sam Learner"] if "(required)" in heading
+            ]
+
+        with self.settings(FRAGMENT_CACHE_SECONDS=300):
+            cache.clear()
+            self.assertEqual(exercise_columns(), ["Anticoagulation withheld (required)"])
+            second = CaseExercisePageFactory(parent=self.course, title="Handover at shift change", live=False)
+            self.assertEqual(exercise_columns(), ["Anticoagulation withheld (required)"])  # a draft is not shown
+            second.save_revision().publish()
+            self.assertEqual(
+                exercise_columns(), ["Anticoagulation withheld (required)", "Handover at shift change (required)"]
+            )
+            self.exercise.unpublish()
+            self.assertEqual(exercise_columns(), ["Handover at shift change (required)"])
+        cache.clear()
 
     def test_passing_the_exercise_is_part_of_the_completion_rule(self):
         self.client.force_login(self.lead)
