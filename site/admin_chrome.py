@@ -11,7 +11,8 @@ time, and they change only when who may see what changes.
   cache's are (page_cache.tagged_get); it is bumped by the changes the key cannot see: Wagtail's page, collection
   and site permissions, groups and their members, who leads which cohort, the locales, and the person's own account
   and Wagtail profile (name, avatar, dismissed help items). The same generation retires the permission sets that
-  accounts.backends keeps, so a group or a permission deleted bumps it too. ADMIN_CHROME_SECONDS caps an entry's life for changes no
+  accounts.backends keeps and whether someone has an authenticator app (accounts.services.user_has_mfa), so a
+  group or a permission deleted and an authenticator added or removed bump it too. ADMIN_CHROME_SECONDS caps an entry's life for changes no
   signal announces (a bulk update(), the database edited by hand); 0 builds everything every time.
 - The scripts' settings are kept per language under the same generation, all but the CSRF token, the content
   locale and the person's shortcuts setting, which are filled in on every request.
@@ -49,6 +50,7 @@ INVALIDATING_MODELS = [
     "wagtailcore.Locale",
     "courses.Cohort",
     "auth.Permission",
+    "mfa.Authenticator",
 ]
 SHORTCUTS_TEMPLATE = "wagtailadmin/shared/keyboard_shortcuts_dialog.html"
 
@@ -59,19 +61,26 @@ def _sidebar_key(user) -> str:
     return "admin-chrome:sidebar:" + hashlib.sha256(f"{identity}\n{permissions}".encode()).hexdigest()
 
 
+def kept(key: str, build):
+    """`build()`, kept in the shared cache under this module's generation for ADMIN_CHROME_SECONDS (0: built every
+    time). For what depends on who may see what: the admin's furniture, a person's permissions, their second factor."""
+    seconds = settings.ADMIN_CHROME_SECONDS
+    if not seconds:
+        return build()
+    generation, value = page_cache.tagged_get(key, GENERATION_KEY)
+    if value is None:
+        value = build()
+        cache.set(key, (generation, value), timeout=seconds)
+    return value
+
+
 def sidebar_props(context):
     from wagtail.admin.templatetags import wagtailadmin_tags
 
-    seconds = settings.ADMIN_CHROME_SECONDS
     user = context["request"].user
-    if not seconds or not user.is_authenticated:
+    if not user.is_authenticated:
         return wagtailadmin_tags.sidebar_props(context)
-    key = _sidebar_key(user)
-    generation, value = page_cache.tagged_get(key, GENERATION_KEY)
-    if value is None:
-        value = wagtailadmin_tags.sidebar_props(context)
-        cache.set(key, (generation, value), timeout=seconds)
-    return value
+    return kept(_sidebar_key(user), lambda: wagtailadmin_tags.sidebar_props(context))
 
 
 # The parts of Wagtail's `wagtail_config` (the JSON its scripts read) that differ from one request to the next; the
@@ -82,15 +91,12 @@ CONFIG_PER_REQUEST = ("CSRF_TOKEN", "ACTIVE_CONTENT_LOCALE", "KEYBOARD_SHORTCUTS
 def wagtail_config(context):
     from wagtail.admin.templatetags import wagtailadmin_tags
 
-    seconds = settings.ADMIN_CHROME_SECONDS
-    if not seconds:
+    if not settings.ADMIN_CHROME_SECONDS:
         return wagtailadmin_tags.wagtail_config(context)
-    key = f"admin-chrome:config:{translation.get_language()}"
-    generation, shared = page_cache.tagged_get(key, GENERATION_KEY)
-    if shared is None:
-        config = wagtailadmin_tags.wagtail_config(context)
-        cache.set(key, (generation, {k: v for k, v in config.items() if k not in CONFIG_PER_REQUEST}), seconds)
-        return config
+    shared = kept(
+        f"admin-chrome:config:{translation.get_language()}",
+        lambda: {k: v for k, v in wagtailadmin_tags.wagtail_config(context).items() if k not in CONFIG_PER_REQUEST},
+    )
     config = {"CSRF_TOKEN": get_token(context["request"]), **shared}  # in Wagtail's order
     if locale := context.get("locale"):
         config["ACTIVE_CONTENT_LOCALE"] = locale.language_code

@@ -2,30 +2,24 @@
 
 Every signed-in request asks at least once what the person may do (the staff checks in accounts.middleware, the
 admin's menus and views), and Django's ModelBackend reads the answer with two queries each time. Here the set is kept
-per person, tagged with the generation that admin_chrome bumps whenever permissions could change: a group's
+per person (admin_chrome.kept), tagged with the generation that admin_chrome bumps whenever permissions could change: a group's
 permissions or members, a person's own permissions, a group or permission deleted, the account saved (superuser,
 active). With a shared cache (Redis, or the file cache on one host) a change holds everywhere at the next request;
 ADMIN_CHROME_SECONDS caps an entry's life for changes no signal announces, and 0 reads the database every time.
 """
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 
 import admin_chrome
-import page_cache
 
 
 class CachedPermissionsBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
-        seconds = settings.ADMIN_CHROME_SECONDS
-        if not seconds or obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj=obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"permissions:{user_obj.pk}:{user_obj.is_superuser}"
-            generation, permissions = page_cache.tagged_get(key, admin_chrome.GENERATION_KEY)
-            if permissions is None:
-                permissions = super().get_all_permissions(user_obj)
-                cache.set(key, (generation, permissions), timeout=seconds)
-            user_obj._perm_cache = permissions
+            read = super().get_all_permissions
+            user_obj._perm_cache = admin_chrome.kept(
+                f"permissions:{user_obj.pk}:{user_obj.is_superuser}", lambda: read(user_obj)
+            )
         return user_obj._perm_cache

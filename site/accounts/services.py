@@ -1,5 +1,7 @@
 from django.db import transaction
 
+import admin_chrome
+
 from .models import Profile, User
 
 
@@ -21,9 +23,13 @@ def user_update_details(*, user: User, full_name: str, profile_data: dict) -> Pr
 
 
 def user_has_mfa(*, user: User) -> bool:
+    """Whether they have an authenticator app. Asked on every admin request, so kept between requests
+    (admin_chrome.kept): adding or removing an authenticator retires the answer."""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return admin_chrome.kept(
+        f"mfa:{user.pk}", lambda: Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
 
 
 def user_is_staff(*, user: User) -> bool:
