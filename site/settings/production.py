@@ -48,7 +48,11 @@ elif os.environ.get("DJANGO_CACHE_DIR"):
         "renditions": RENDITIONS_CACHE,  # noqa: F405
     }
 
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+if not CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Signed-in requests read their session from the shared cache, the database only on a miss. Never with each
+    # process's own memory: a session ended in one process would live on in another's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
     # Each process has its own local-memory cache then, which another process's invalidation cannot reach: keep
     # pages and fragments only a few seconds, so places are never stale for longer than that.
     if "DJANGO_PAGE_CACHE_SECONDS" not in os.environ:

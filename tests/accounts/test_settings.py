@@ -79,3 +79,19 @@ def test_deploy_check_is_clean(production_env):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def production_setting(env, name):
+    result = run(["-c", f"from django.conf import settings; print(settings.{name})"], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_sessions_are_read_from_the_cache_only_when_every_process_shares_it(production_env, tmp_path):
+    # One process's own memory would keep a session another process ended: the database alone then.
+    assert production_setting(production_env, "SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    assert production_setting(production_env, "ADMIN_CHROME_SECONDS") == "5"
+
+    shared = {**production_env, "DJANGO_CACHE_DIR": str(tmp_path / "cache")}
+    assert production_setting(shared, "SESSION_ENGINE") == "django.contrib.sessions.backends.cached_db"
+    assert production_setting(shared, "ADMIN_CHROME_SECONDS") == "300"
