@@ -1,25 +1,26 @@
-"""The Wagtail admin's furniture, kept instead of rebuilt on every admin page: the sidebar, the scripts' settings and
-the shortcuts dialog.
+"""What depends on who may see what, kept between requests instead of read again on every one: Wagtail's admin
+furniture (the sidebar, the settings its scripts read, the shortcuts dialog), each person's permissions
+(accounts.backends) and whether a member of staff has an authenticator app (accounts.services.user_has_mfa).
 
 Every admin page renders Wagtail's sidebar (the menu this person may see, packed as JSON for its React code, with
-the permission checks behind each item), the settings its scripts read (`wagtail_config`: addresses, the locales and
-a hundred translated strings) and the keyboard-shortcuts dialog. Together they were a third of a cohort dashboard's
-time, and they change only when who may see what changes.
+the permission checks behind each item), `wagtail_config` (addresses, the locales and a hundred translated strings)
+and the keyboard-shortcuts dialog. Together they were a third of a cohort dashboard's time, and they change only when
+who may see what changes.
 
-- The sidebar is kept in the shared cache per person, language and set of model permissions (those Django has
-  already loaded for the request, so the key costs no query). Entries are tagged with a generation, as the page
-  cache's are (page_cache.tagged_get); it is bumped by the changes the key cannot see: Wagtail's page, collection
-  and site permissions, groups and their members, who leads which cohort, the locales, and the person's own account
-  and Wagtail profile (name, avatar, dismissed help items). The same generation retires the permission sets that
-  accounts.backends keeps and whether someone has an authenticator app (accounts.services.user_has_mfa), so a
-  group or a permission deleted and an authenticator added or removed bump it too. ADMIN_CHROME_SECONDS caps an entry's life for changes no
-  signal announces (a bulk update(), the database edited by hand); 0 builds everything every time.
-- The scripts' settings are kept per language under the same generation, all but the CSRF token, the content
-  locale and the person's shortcuts setting, which are filled in on every request.
+- `kept(key, build)` keeps a value in the shared cache, tagged with this module's generation as the page cache's
+  entries are with theirs (page_cache.tagged_get). The generation is bumped by every change that could alter what
+  is kept: groups, their permissions and members; a person's own permissions and account (superuser, active, name,
+  address); Wagtail's page, collection and site permissions and the person's Wagtail profile (avatar, dismissed help
+  items); who leads which cohort; the locales; an authenticator added or removed; a permission deleted.
+  ADMIN_CHROME_SECONDS caps an entry's life for changes no signal announces (a bulk update(), the database edited by
+  hand); 0 reads and builds everything every time.
+- The sidebar is kept per person, language and set of permissions; the scripts' settings per language, all but the
+  CSRF token, the content locale and the person's shortcuts setting, which are filled in on every request.
 - The shortcuts dialog depends only on the language, on whether the person turned shortcuts off and on whether their
   browser runs on a Mac, so each process keeps one per combination.
 
-A stale menu shows or hides a link, never more: every view behind a link checks who may open it.
+A stale menu would show or hide a link, never more: every view behind a link checks who may open it, with
+permissions that no change outlives (tests/accounts/test_permissions_cache.py).
 
 `install()` (from AccountsConfig.ready) puts these in place of the three tags in Wagtail's `wagtailadmin_tags`
 library, which `wagtailadmin/admin_base.html` and `base.html` use; a miss runs Wagtail's own functions, so the output
@@ -41,7 +42,7 @@ from django.utils import translation
 import page_cache
 
 GENERATION_KEY = "admin-chrome:generation"
-# Models whose changes alter someone's menu without altering their own permission set.
+# Models (besides users and groups, and the many-to-many links in install()) whose changes retire what is kept.
 INVALIDATING_MODELS = [
     "wagtailcore.GroupPagePermission",
     "wagtailcore.GroupCollectionPermission",

@@ -122,3 +122,18 @@ def test_with_the_shared_fragments_warm_each_page_costs_only_what_it_lists(clien
         "report": 6,
         "article": 2,
     }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's (content 0004)")
+def test_on_postgresql_a_search_reads_the_index_on_title_and_body(client, home_page):
+    """Wagtail's backend filters on `title || body`; the expression index must match what it really sends."""
+    Listings(home_page).grow_to(FEW)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/search/", {"q": "learning"}).status_code == HTTPStatus.OK
+    searches = [q["sql"] for q in queries if "wagtailsearch_indexentry" in q["sql"] and "@@" in q["sql"]]
+    assert searches
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small would be read whole anyway
+        for sql in searches:
+            cursor.execute(f"EXPLAIN {sql}")
+            assert "search_indexentry_title_body" in " ".join(row[0] for row in cursor.fetchall()), sql
