@@ -1,3 +1,5 @@
+from django.core.cache import cache
+
 from wagtail.models import Page, Site
 
 import pytest
@@ -37,3 +39,13 @@ def verified(user):
 
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
+
+
+@pytest.fixture
+def admin_chrome_on(settings):
+    """What admin_chrome keeps (the admin's furniture, permissions, second factors) kept as in production, from an
+    empty cache; the test settings turn it off so that no test sees another's."""
+    settings.ADMIN_CHROME_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()

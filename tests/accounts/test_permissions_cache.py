@@ -6,7 +6,6 @@ can go is tried here."""
 from http import HTTPStatus
 
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,18 +14,10 @@ import pytest
 from accounts.factories import UserFactory
 from tests.content.helpers import make_group_member, with_authenticator
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_chrome_on")]
 
 ADMIN = "/admin/"
 REPORT = "/admin/courses/report/"  # course administrators only: courses.change_cohort
-
-
-@pytest.fixture(autouse=True)
-def cache_on(settings):
-    settings.ADMIN_CHROME_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import json
 import re
 
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -27,12 +26,8 @@ CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"CSRF_TOKEN": ")[^"]+')
 
 
 @pytest.fixture(autouse=True)
-def chrome_cache_on(settings):
-    settings.ADMIN_CHROME_SECONDS = 300
-    cache.clear()
+def chrome_cache_on(admin_chrome_on):
     admin_chrome._shortcuts_dialogs.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
