@@ -33,7 +33,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -65,14 +64,7 @@ def _sidebar_key(user) -> str:
 def kept(key: str, build):
     """`build()`, kept in the shared cache under this module's generation for ADMIN_CHROME_SECONDS (0: built every
     time). For what depends on who may see what: the admin's furniture, a person's permissions, their second factor."""
-    seconds = settings.ADMIN_CHROME_SECONDS
-    if not seconds:
-        return build()
-    generation, value = page_cache.tagged_get(key, GENERATION_KEY)
-    if value is None:
-        value = build()
-        cache.set(key, (generation, value), timeout=seconds)
-    return value
+    return page_cache.tagged_build(key, build, settings.ADMIN_CHROME_SECONDS, GENERATION_KEY)
 
 
 def sidebar_props(context):

@@ -80,11 +80,15 @@ def shared_fragment(name: str, build):
     Tagged with the generation read before building, exactly as whole pages are, so a piece built while its data was
     changing is never served; FRAGMENT_CACHE_SECONDS caps its life and 0 builds it every time.
     """
-    seconds = settings.FRAGMENT_CACHE_SECONDS
+    return tagged_build(f"fragment:{name}", build, settings.FRAGMENT_CACHE_SECONDS)
+
+
+def tagged_build(key: str, build, seconds: int, generation_key: str = GENERATION_KEY):
+    """`build()`, kept under `key` for `seconds` (0: built every time) and tagged with the generation read before
+    building, so that a value built while its data was changing is never served."""
     if not seconds:
         return build()
-    key = f"fragment:{name}"
-    generation, value = tagged_get(key)
+    generation, value = tagged_get(key, generation_key)
     if value is None:
         value = build()
         cache.set(key, (generation, value), timeout=seconds)
