@@ -31,7 +31,7 @@ from courses.selectors import cohorts_for_staff
 
 from . import services
 from .models import Certificate
-from .selectors import completion_rule
+from .selectors import completion_rule, valid_codes_for_cohort
 
 URL_NAMESPACE = "certificates_cohorts"
 LOG_ACTIONS = {
@@ -181,11 +181,7 @@ def _cohort_certificates(cohort) -> dict:
     )
     standings = completion_rule(cohort=cohort, enrolments=signed_off)
     meeting = {pk for pk, standing in standings.items() if standing.holds}
-    codes = dict(
-        Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True)
-        .order_by("issued_at")
-        .values_list("enrolment_id", "code")
-    )
+    codes = valid_codes_for_cohort(cohort=cohort)
     return {
         "codes": codes,
         "meeting": len(meeting),

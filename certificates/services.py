@@ -15,7 +15,7 @@ from courses.models import Enrolment
 from .exceptions import CertificateError
 from .models import Certificate
 from .rendering import data_uri, pdf_from_template
-from .selectors import completion_rule, design_for, rule_standing, valid_certificate
+from .selectors import completion_rule, design_for, rule_standing, valid_certificate, valid_codes_for_cohort
 
 
 def absolute_url(path: str) -> str:
@@ -74,11 +74,7 @@ def certificate_issue(*, enrolment: Enrolment, by_user=None, reissue_of: Certifi
 
 def certificates_issue_for_cohort(*, cohort, by_user) -> tuple[list[Certificate], list[Enrolment]]:
     """Issue to everyone on the cohort who meets the rule and has none yet; returns (issued now, not meeting it)."""
-    holding = set(
-        Certificate.objects.filter(enrolment__cohort=cohort, revoked_at__isnull=True).values_list(
-            "enrolment", flat=True
-        )
-    )
+    holding = valid_codes_for_cohort(cohort=cohort)
     issued, not_met = [], []
     for standing in completion_rule(cohort=cohort).values():
         if not standing.holds:

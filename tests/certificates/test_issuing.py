@@ -14,9 +14,10 @@ from assessments.models import Attempt, AttemptStatus
 from certificates import services
 from certificates.exceptions import CertificateError
 from certificates.models import Certificate
-from certificates.selectors import rule_standing
+from certificates.selectors import rule_standing, valid_codes_for_cohort
+from courses.factories import CohortFactory
 from courses.models import EnrolmentStatus
-from tests.certificates.conftest import attend, enrol, sign_off
+from tests.certificates.conftest import attend, days, enrol, sign_off
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,24 @@ def test_issuing_twice_gives_one_certificate(completed, course_lead):
     assert again == first
     assert issued == []
     assert Certificate.objects.count() == 1
+
+
+def test_a_cohorts_valid_codes_are_its_own_learners_current_certificates(
+    certificate, completed, course_lead, design, cert_course, django_capture_on_commit_callbacks
+):
+    elsewhere = CohortFactory(course=cert_course, code="HFE-01", starts_on=days(-35), ends_on=days(-21))
+    other = enrol(elsewhere, "Tom Reed")
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_off(other, course_lead, override_reason="Attended the pilot")
+    not_yet = enrol(completed.cohort, "Ana Silva")
+    assert valid_codes_for_cohort(cohort=completed.cohort) == {completed.pk: certificate.code}
+
+    new = services.certificate_reissue(certificate=certificate, by_user=course_lead, reason="Name corrected")
+    assert valid_codes_for_cohort(cohort=completed.cohort) == {completed.pk: new.code}
+    services.certificate_revoke(certificate=new, by_user=course_lead, reason="Issued in error")
+    assert valid_codes_for_cohort(cohort=completed.cohort) == {}
+    assert not_yet.pk not in valid_codes_for_cohort(cohort=elsewhere)
+    assert list(valid_codes_for_cohort(cohort=elsewhere)) == [other.pk]
 
 
 def test_the_database_allows_one_valid_certificate_per_enrolment(certificate):
