@@ -73,7 +73,8 @@ def valid_codes_for_cohort(*, cohort: Cohort) -> dict[int, str]:
     to certificates let PostgreSQL's planner read every certificate ever issued (8 ms at 20,000) where looking up
     the cohort's 200 takes 1 ms."""
     valid = Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at__isnull=True).order_by().values("code")[:1]
-    return dict(cohort.enrolments.annotate(code=Subquery(valid)).filter(code__isnull=False).values_list("pk", "code"))
+    enrolments = cohort.enrolments.order_by().annotate(code=Subquery(valid))
+    return dict(enrolments.filter(code__isnull=False).values_list("pk", "code"))
 
 
 def certificates_for_staff(*, user):
