@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= settings.dev
+# pytest-xdist workers: one per core; 0 runs the suite in this one process (for a debugger, or -x).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install migrate seed lint format bench clean
 
@@ -25,7 +27,7 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
-	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
