@@ -5,11 +5,15 @@ can go is tried here."""
 
 from http import HTTPStatus
 
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from wagtail.users.models import UserProfile
+
 import pytest
+from allauth.account.models import EmailAddress
 
 from accounts.factories import UserFactory
 from tests.content.helpers import make_group_member, with_authenticator
@@ -115,3 +119,29 @@ def test_a_deactivated_account_has_no_permissions(client, administrator):
     fresh = type(administrator).objects.get(pk=administrator.pk)
     assert not fresh.has_perm("courses.change_cohort")
     assert not can_open(client, REPORT)
+
+
+# --- The signed-in person, read with Wagtail's admin profile --------------------------------------------------------
+
+
+def profile_reads(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == HTTPStatus.OK
+    return sum('FROM "wagtailusers_userprofile"' in query["sql"] for query in captured)
+
+
+def test_a_password_sign_in_is_answered_by_the_backend_that_reads_the_profile_with_the_person(client, password):
+    user = UserFactory(email="ada.lovelace@nhs.net", password=password)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.post("/account/login/", {"login": user.email, "password": password})
+    assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.CachedPermissionsBackend"
+
+
+def test_admin_pages_read_the_person_and_their_admin_profile_in_one_query(client, administrator):
+    client.force_login(administrator)
+    assert profile_reads(client, ADMIN) == 0  # no profile saved: the join found none
+    profile = UserProfile.get_for_user(administrator)
+    profile.preferred_language = "en-gb"
+    profile.save()
+    assert profile_reads(client, ADMIN) == 0  # the join finds it
+    assert client.get(ADMIN).wsgi_request.user.wagtail_userprofile.preferred_language == "en-gb"
