@@ -6,3 +6,10 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Case exercises")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from courses import dashboard_cache
+
+        from .models import Attempt
+
+        dashboard_cache.track(Attempt, dashboard_cache.cohort_of_enrolment)  # the roster's cells, the marking backlog

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 
+from courses import dashboard_cache
 from courses.extensions import CompletionCheck, cohort_memo, cohort_memo_get
 from courses.selectors import cohort_roster
 from page_cache import shared_fragment
@@ -42,12 +43,12 @@ def _attempts_key(enrolments) -> str:
 
 
 def marking_backlog(cohort) -> int:
-    """Attempts of the cohort waiting to be marked, or marked and not yet released."""
-    return (
-        Attempt.objects.filter(enrolment__cohort=cohort)
-        .filter(Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True))
-        .aggregate(n=Count("pk"))["n"]
+    """Attempts of the cohort waiting to be marked, or marked and not yet released; kept between requests until an
+    attempt of the cohort changes (courses.dashboard_cache)."""
+    waiting = Attempt.objects.filter(enrolment__cohort=cohort).filter(
+        Q(status=AttemptStatus.SUBMITTED) | Q(status=AttemptStatus.MARKED, released_at__isnull=True)
     )
+    return dashboard_cache.kept(cohort, "marking-backlog", lambda: waiting.aggregate(n=Count("pk"))["n"])
 
 
 def cohort_progress(cohort, enrolments=None) -> dict:

@@ -3,6 +3,7 @@ download of all of a cohort's certificates (whoever runs the cohort)."""
 
 import io
 import zipfile
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +24,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import HeaderButton
 
 from audit import log_actions_registrar
+from courses import dashboard_cache
 from courses.admin_views import ExtraFieldsInspectMixin, ObjectActionView, StreamingExportMixin
 from courses.extensions import cohort_memo
 from courses.lead_views import URL_NAMESPACE as DASHBOARDS
@@ -167,10 +169,12 @@ class CertificateReissueView(CertificateActionView):
 def cohort_certificates(cohort) -> dict:
     """How many of the cohort meet the completion rule, and its valid certificates' codes, read once per request.
 
-    The dashboard's panel (the counts) and its roster columns (the links) both use it, through `cohort_memo`. Only
-    a learner a course lead has signed off can meet the rule (`RuleStanding.holds`), so only those are judged here.
+    The dashboard's panel (the counts) and its roster columns (the links) both use it, through `cohort_memo`; it is
+    kept between requests until something the rule reads changes (courses.dashboard_cache). Only a learner a course
+    lead has signed off can meet the rule (`RuleStanding.holds`), so only those are judged here.
     """
-    return cohort_memo(cohort, "certificates", lambda: _cohort_certificates(cohort))
+    build = partial(_cohort_certificates, cohort)
+    return cohort_memo(cohort, "certificates", lambda: dashboard_cache.kept(cohort, "certificates", build))
 
 
 def _cohort_certificates(cohort) -> dict:

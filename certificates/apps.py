@@ -8,4 +8,9 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates and CPD")
 
     def ready(self):
+        from courses import dashboard_cache
+
         from . import signals  # noqa: F401 - connects the automatic issuing on sign-off
+        from .models import Certificate
+
+        dashboard_cache.track(Certificate, dashboard_cache.cohort_of_enrolment)  # the roster's codes, the panel

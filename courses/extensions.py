@@ -9,7 +9,9 @@
   reads its data for those learners only; each row carries ``attendance_summary``, its entry of
   ``courses.selectors.attendance_summary``. Each cell shows ``column.get_value(enrolment)`` as text, autoescaped (pass a
   ``format_html`` result for a link): a plain value per cell, because rendering a component per cell was most of a
-  200-learner dashboard's time.
+  200-learner dashboard's time. The roster page is kept between requests (courses.dashboard_cache), so a column
+  shows only what follows from the cohort's rows, nothing of the request or of who is asking; an app whose column
+  reads rows of its own calls ``dashboard_cache.track(model, cohorts_of)`` for them in its AppConfig.ready().
 - ``register_completion_checks``: ``fn(cohort, enrolments)`` returns ``{enrolment.pk: CompletionCheck}`` (or a list of
   them) for the learners it has a rule for. A learner completes when every check is met (or a course lead overrides, with a reason).
 """

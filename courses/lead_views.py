@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -25,7 +26,7 @@ from wagtail.log_actions import log
 from accounts.models import Profile
 from uploads import SafeCsvExportMixin, csv_writer
 
-from . import services
+from . import dashboard_cache, services
 from .admin_forms import (
     BulkEnrolForm,
     CohortMessageForm,
@@ -54,7 +55,6 @@ from .selectors import (
     cohorts_with_places,
     completion_checks,
     course_report,
-    enrolments_counted,
     roster_queryset,
     user_runs_all_cohorts,
     waiting_and_pending,
@@ -96,16 +96,10 @@ class StaffCohortMixin:
     """Finds the cohort in the URL among those this person runs; any other cohort is a 404, as if it did not exist."""
 
     header_icon = "calendar"
-    cohort_prefetch = ()  # what a view reads of every cohort it shows, fetched with the cohort
-    cohort_annotations = {}  # counts a view shows, read in the same query as the cohort
 
     def dispatch(self, request, *args, **kwargs):
         self.cohort = get_object_or_404(
-            cohorts_for_staff(user=request.user)
-            .select_related("course")
-            .prefetch_related(*self.cohort_prefetch)
-            .annotate(**self.cohort_annotations),
-            pk=kwargs["cohort_pk"],
+            cohorts_for_staff(user=request.user).select_related("course"), pk=kwargs["cohort_pk"]
         )
         request._runs_cohorts = True  # they run this one: the admin menu need not ask (request_runs_cohorts)
         return super().dispatch(request, *args, **kwargs)
@@ -176,19 +170,6 @@ class CohortDashboardView(
 
     template_name = "courses/admin/dashboard.html"
     ROSTER_PAGE_SIZE = 20
-    # The sessions table, and every count of sessions held (attendance, the completion rule), from this one read.
-    cohort_prefetch = [
-        Prefetch(
-            "sessions",
-            queryset=CohortSession.objects.annotate(marked=Count("attendance")).order_by(
-                "date", "start_time", "sort_order"
-            ),
-        )
-    ]
-    cohort_annotations = {
-        "seats_taken": enrolments_counted(SEAT_STATUSES),  # as cohorts_with_places counts them
-        "roster_size": enrolments_counted(ROSTER_STATUSES),
-    }
     list_export = ROSTER_EXPORT
     export_headings = {
         "user.full_name": _("Name"),
@@ -244,22 +225,58 @@ class CohortDashboardView(
             enrolment.sessions_attended, enrolment.sessions_held = summary["attended"], summary["held"]
         return enrolments
 
-    @cached_property
-    def roster_page(self):
-        """One page of the roster (`?p=`), with the columns other apps add; the exports hold everyone."""
-        paginator = WagtailPaginator(roster_queryset(cohort=self.cohort), self.ROSTER_PAGE_SIZE)
-        paginator.count = self.cohort.roster_size  # counted with the cohort (Paginator.count is a cached_property)
-        page = paginator.get_page(self.request.GET.get("p"))
-        page.object_list = self.describe(list(page.object_list))
-        page.extra_columns = roster_columns(request=self.request, cohort=self.cohort, enrolments=page.object_list)
-        for enrolment in page.object_list:
-            enrolment.extra_cells = [column.get_value(enrolment) for column in page.extra_columns]
-        return page
-
     def get(self, request, *args, **kwargs):
         if self.is_export:
             return self.as_spreadsheet(self.describe(cohort_roster(cohort=self.cohort)), request.GET.get("export"))
         return super().get(request, *args, **kwargs)
+
+    def count_enrolments(self) -> None:
+        """`seats_taken` and `roster_size` on the cohort, from its enrolments counted by status and kept until one
+        changes (courses.dashboard_cache)."""
+        cohort = self.cohort
+        counts = dashboard_cache.kept(
+            cohort,
+            "statuses",
+            lambda: dict(cohort.enrolments.order_by().values_list("status").annotate(n=Count("pk"))),
+        )
+        cohort.seats_taken = sum(counts.get(status, 0) for status in SEAT_STATUSES)
+        cohort.roster_size = sum(counts.get(status, 0) for status in ROSTER_STATUSES)
+
+    def sessions(self) -> list:
+        """The sessions table, each session with how many marks its register holds, kept likewise."""
+        sessions = dashboard_cache.kept(
+            self.cohort,
+            "sessions",
+            lambda: list(
+                self.cohort.sessions.annotate(marked=Count("attendance")).order_by("date", "start_time", "sort_order")
+            ),
+        )
+        today = timezone.localdate()
+        for session in sessions:
+            session.held = session.date <= today
+        return sessions
+
+    def roster_html(self) -> str:
+        """One page of the roster (`?p=`) as the dashboard shows it, with the columns other apps add, kept until a
+        change to it (courses.dashboard_cache); the exports hold everyone."""
+        paginator = WagtailPaginator(roster_queryset(cohort=self.cohort), self.ROSTER_PAGE_SIZE)
+        paginator.count = self.cohort.roster_size  # counted already (Paginator.count is a cached_property)
+        page = paginator.get_page(self.request.GET.get("p"))
+        return dashboard_cache.kept(self.cohort, f"roster:{page.number}", lambda: self.render_roster(page))
+
+    def render_roster(self, page) -> str:
+        page.object_list = self.describe(list(page.object_list))
+        page.extra_columns = roster_columns(request=self.request, cohort=self.cohort, enrolments=page.object_list)
+        for enrolment in page.object_list:
+            enrolment.extra_cells = [column.get_value(enrolment) for column in page.extra_columns]
+        return render_to_string(
+            "courses/admin/includes/roster.html",
+            {
+                "roster": page,
+                "roster_headings": self.ROSTER_HEADINGS,
+                "roster_pages": page.paginator.get_elided_page_range(page.number),
+            },
+        )
 
     ROSTER_HEADINGS = [
         _("Name"),
@@ -275,10 +292,7 @@ class CohortDashboardView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.cohort
-        sessions = list(cohort.sessions.all())
-        today = timezone.localdate()
-        for session in sessions:
-            session.held = session.date <= today
+        self.count_enrolments()
         seats = cohort.seats_taken
         waiting, pending = waiting_and_pending(cohort=cohort)
         cohort_messages = list(
@@ -293,12 +307,10 @@ class CohortDashboardView(
                 "seats": seats,
                 "places_left": max(cohort.capacity - seats, 0),
                 "fill_percent": round(100 * seats / cohort.capacity) if cohort.capacity else 0,
-                "roster": self.roster_page,
-                "roster_headings": self.ROSTER_HEADINGS,
-                "roster_pages": self.roster_page.paginator.get_elided_page_range(self.roster_page.number),
+                "roster_html": self.roster_html() if cohort.roster_size else "",
                 "waiting": waiting,
                 "pending": pending,
-                "sessions": sessions,
+                "sessions": self.sessions(),
                 "cohort_messages": cohort_messages,
                 "panels": dashboard_panels(request=self.request, cohort=cohort),
                 "export_csv_url": dashboard_url("dashboard", cohort.pk) + "?export=csv",

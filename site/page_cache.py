@@ -63,15 +63,21 @@ def _generation_ensure(generation_key: str) -> str:
     return cache.get(generation_key)
 
 
-def tagged_get(key: str, generation_key: str = GENERATION_KEY):
+def tagged_get(key: str, generation_key: str | tuple = GENERATION_KEY):
     """(the current generation, the value stored under `key`), in one round trip; the value is None when missing or
     tagged with an older generation. The generation is created if there is none yet. Store a value as
-    `(generation, value)` with the generation this returned, read before the value was built."""
-    found = cache.get_many([generation_key, key])
-    generation, entry = found.get(generation_key), found.get(key)
-    if entry is not None and generation is not None and entry[0] == generation:
+    `(generation, value)` with the generation this returned, read before the value was built.
+
+    `generation_key` may be a tuple of keys: the value is then tagged with each one's generation, and bumping any of
+    them retires it."""
+    keys = (generation_key,) if isinstance(generation_key, str) else generation_key
+    found = cache.get_many([*keys, key])
+    generations = tuple(found.get(name) or _generation_ensure(name) for name in keys)
+    generation = generations[0] if isinstance(generation_key, str) else generations
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
         return generation, entry[1]
-    return generation or _generation_ensure(generation_key), None
+    return generation, None
 
 
 def shared_fragment(name: str, build):
@@ -83,7 +89,7 @@ def shared_fragment(name: str, build):
     return tagged_build(f"fragment:{name}", build, settings.FRAGMENT_CACHE_SECONDS)
 
 
-def tagged_build(key: str, build, seconds: int, generation_key: str = GENERATION_KEY):
+def tagged_build(key: str, build, seconds: int, generation_key: str | tuple = GENERATION_KEY):
     """`build()`, kept under `key` for `seconds` (0: built every time) and tagged with the generation read before
     building, so that a value built while its data was changing is never served."""
     if not seconds:

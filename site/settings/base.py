@@ -139,6 +139,9 @@ FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", "30
 # invalidated when permissions, groups, cohort leads or the person's account change; this caps what no signal
 # announces. 0 builds them on every request.
 ADMIN_CHROME_SECONDS = int(os.environ.get("DJANGO_ADMIN_CHROME_SECONDS", "300"))
+# What a cohort's dashboard shows of its learners (courses/dashboard_cache.py), retired by every change to it; this caps
+# what no signal announces. 0 builds it on every request.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DJANGO_DASHBOARD_CACHE_SECONDS", "300"))
 
 # --- Tasks (emails, PDFs, payment follow-up) --------------------------------------------------------------------------
 

@@ -61,6 +61,8 @@ else:
         FRAGMENT_CACHE_SECONDS = 5
     if "DJANGO_ADMIN_CHROME_SECONDS" not in os.environ:
         ADMIN_CHROME_SECONDS = 5
+    if "DJANGO_DASHBOARD_CACHE_SECONDS" not in os.environ:
+        DASHBOARD_CACHE_SECONDS = 5
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
