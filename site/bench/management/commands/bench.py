@@ -6,9 +6,10 @@ same run, just before the page: a shared machine's speed drifts over minutes, an
 measured at the start of the run moved with it.
 
 Steps: make sure the scale data is there (seed_demo + seed_scale, kept between runs), count queries per page
-in-process, serve with gunicorn (page cache on, then off) and drive each page from a separate load-generator process
-(site/bench/load.py), read each worker's peak memory, time certificate PDFs (one in-process, 200 through the task
-worker), and on PostgreSQL race 200 enrolment requests for 20 seats. Everything started is stopped at the end.
+in-process, serve with gunicorn (page cache on, then off; then the cohort dashboard with nothing kept between
+requests) and drive each page from a separate load-generator process (site/bench/load.py), read each worker's peak
+memory, time certificate PDFs (one in-process, 200 through the task worker), and on PostgreSQL race 200 enrolment
+requests for 20 seats. Everything started is stopped at the end.
 """
 
 import json
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
@@ -161,23 +163,23 @@ class Bench(BaseCommand):
 
     # --- queries --------------------------------------------------------------------------------------------------------
 
-    def count_queries(self, urls, user=None):
+    def count_queries(self, urls, user=None, label="", **overrides):
         client = Client()
         if user is not None:
             client.force_login(user)
-        with override_settings(PAGE_CACHE_SECONDS=0):
+        with override_settings(PAGE_CACHE_SECONDS=0, **overrides):
             for name, url in urls.items():
                 client.get(url)  # warm whatever is cached per process (site settings, menus)
                 with CaptureQueriesContext(connection) as captured:
                     response = client.get(url)
                 if response.status_code != 200:
                     self.figure(f"{name} status", response.status_code, "(expected 200)")
-                self.figure(f"{name} queries", len(captured), "queries/request")
+                self.figure(f"{name} queries{label}", len(captured), "queries/request")
 
     # --- the server -----------------------------------------------------------------------------------------------------
 
-    def start_server(self, port, cache_seconds):
-        env = {**os.environ, "DJANGO_PAGE_CACHE_SECONDS": str(cache_seconds)}
+    def start_server(self, port, cache_seconds, **env_overrides):
+        env = {**os.environ, "DJANGO_PAGE_CACHE_SECONDS": str(cache_seconds), **env_overrides}
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
             [
                 PYTHON,
@@ -275,6 +277,16 @@ class Bench(BaseCommand):
                 self.figure(f"requests served ({label} run)", requests, "requests")
             finally:
                 self.stop_server(server)
+
+    def dashboard_built_afresh(self, lead_cookie, dashboard):
+        """The cohort dashboard with nothing kept between requests (courses.dashboard_cache off): what a course lead
+        waits for on the first look after a change."""
+        port = free_port()
+        server = self.start_server(port, 0, DJANGO_DASHBOARD_CACHE_SECONDS="0")
+        try:
+            self.drive(port, "built afresh", dashboard, lead_cookie, self.static_path(port))
+        finally:
+            self.stop_server(server)
 
     # --- certificates ---------------------------------------------------------------------------------------------------
 
@@ -381,15 +393,18 @@ class Bench(BaseCommand):
         started = time.perf_counter()
         self.figure("database", connection.vendor, "")
         self.ensure_data()
+        cache.clear()  # the data was topped up with bulk inserts, which retire nothing kept: start every run afresh
         anonymous, learner, lead = self.pages()
         learner_user = get_user_model().objects.get(email=NHS_LEARNER)
         lead_user = self.staff_ready(COURSE_LEAD)
         self.count_queries(anonymous)
         self.count_queries(learner, learner_user)
         self.count_queries(lead, lead_user)
-        self.serve_and_measure(
-            anonymous, self.session_cookie(learner_user), learner, self.session_cookie(lead_user), lead
-        )
+        dashboard = {name: lead[name] for name in ["cohort_dashboard_200"]}
+        self.count_queries(dashboard, lead_user, " (built afresh)", DASHBOARD_CACHE_SECONDS=0)
+        lead_cookie = self.session_cookie(lead_user)
+        self.serve_and_measure(anonymous, self.session_cookie(learner_user), learner, lead_cookie, lead)
+        self.dashboard_built_afresh(lead_cookie, dashboard)
         self.certificates()
         self.contention()
         self.figure("bench run time", time.perf_counter() - started, "s")
