@@ -63,6 +63,12 @@ def _generation_ensure(generation_key: str) -> str:
     return cache.get(generation_key)
 
 
+def generation(generation_key: str = GENERATION_KEY) -> str:
+    """The current generation, for a key of something kept elsewhere (each process's memory, say) that must change
+    with it."""
+    return cache.get(generation_key) or _generation_ensure(generation_key)
+
+
 def tagged_get(key: str, generation_key: str | tuple = GENERATION_KEY):
     """(the current generation, the value stored under `key`), in one round trip; the value is None when missing or
     tagged with an older generation. The generation is created if there is none yet. Store a value as

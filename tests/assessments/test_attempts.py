@@ -4,12 +4,13 @@ pinning to the revision the attempt started on."""
 import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 
 import pytest
 
 from accounts.factories import UserFactory
-from assessments import services
+from assessments import selectors, services
 from assessments.exceptions import AttemptError
 from assessments.factories import (
     CaseExercisePageFactory,
@@ -253,6 +254,49 @@ def test_an_attempt_shows_and_marks_as_the_revision_it_started_on(exercise, lear
     newer = services.attempt_start(user=fresh, exercise=exercise)
     assert newer.revision_id != attempt.revision_id
     assert attempt_stages(newer)[0].value["title"] == "Renamed"
+
+
+@pytest.fixture
+def pinned_pages_kept(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    cache.clear()
+    selectors._pinned_pages.clear()
+    yield selectors._pinned_pages
+    selectors._pinned_pages.clear()
+    cache.clear()
+
+
+def test_a_pinned_page_is_built_once_per_process_and_each_caller_gets_its_own_copy(
+    exercise, learner, pinned_pages_kept, django_assert_max_num_queries
+):
+    attempt = services.attempt_start(user=learner, exercise=exercise)
+    first = attempt_stages(Attempt.objects.get(pk=attempt.pk))
+    again = Attempt.objects.get(pk=attempt.pk)
+    with django_assert_max_num_queries(0):  # neither the revision nor the page behind it is read again
+        second = attempt_stages(again)
+    assert [stage.value["title"] for stage in second] == [stage.value["title"] for stage in first]
+    second[0].value["title"] = "Changed by one request"
+    assert attempt_stages(Attempt.objects.get(pk=attempt.pk))[0].value["title"] == "The report"
+
+    # Publishing (which may move what the page takes from the live one) retires what is kept; the content stays pinned.
+    exercise.stages[0].value["title"] = "Renamed"
+    publish(exercise)
+    with django_assert_max_num_queries(20) as queries:
+        assert attempt_stages(Attempt.objects.get(pk=attempt.pk))[0].value["title"] == "The report"
+    assert len(queries) > 1  # built afresh
+    assert len(pinned_pages_kept) == 2
+
+
+def test_pinned_pages_kept_are_bounded(exercise, learner, pinned_pages_kept, monkeypatch):
+    monkeypatch.setattr(selectors, "PINNED_PAGES_KEPT", 1)
+    attempt = services.attempt_start(user=learner, exercise=exercise)
+    attempt_stages(Attempt.objects.get(pk=attempt.pk))
+    exercise.stages[0].value["title"] = "Renamed"
+    publish(exercise)
+    fresh = UserFactory()
+    EnrolmentFactory(user=fresh, cohort=learner.enrolments.get().cohort)
+    attempt_stages(services.attempt_start(user=fresh, exercise=exercise))
+    assert len(pinned_pages_kept) == 1
 
 
 # --- Hindsight and blame ------------------------------------------------------------------------------------------------
