@@ -61,7 +61,11 @@ class ArticleIndexPage(ServingMixin, Page):
         if topic:
             articles = articles.filter(topics=topic)
         context.update(
-            articles=paginate(request, with_card_data(articles)),
+            articles=paginate(
+                request,
+                with_card_data(articles),
+                count_name=f"article-count:{self.pk}:{kind}:{topic.pk if topic else ''}",
+            ),
             kinds=ArticleKind.choices,
             **self.filter_options(),
             selected_kind=kind,

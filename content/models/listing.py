@@ -2,6 +2,8 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 
+from page_cache import shared_fragment
+
 PAGE_SIZE = 10
 CARD_IMAGE_SPEC = "fill-640x360"
 
@@ -17,8 +19,14 @@ def query_param(request, name: str, max_length: int = 200) -> str:
     return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
+def paginate(request, queryset, per_page=PAGE_SIZE, count_name=""):
+    """The page of `queryset` asked for (`?page=`). With `count_name`, the count behind the page links is kept in
+    the shared cache under that name (page_cache.shared_fragment): counting every live item of an index grows with
+    the site, and the count changes only when pages are published, unpublished or moved, or privacy is set, each of
+    which retires it. The name must tell apart every filter applied to `queryset`."""
     paginator = Paginator(queryset, per_page)
+    if count_name:
+        paginator.count = shared_fragment(count_name, queryset.count)  # Paginator.count is a cached_property
     try:
         return paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:

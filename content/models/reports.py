@@ -72,7 +72,11 @@ class ReportIndexPage(ServingMixin, Page):
         if year:
             reports = reports.filter(publication_date__year=year)
         context.update(
-            reports=paginate(request, with_card_data(reports)),
+            reports=paginate(
+                request,
+                with_card_data(reports),
+                count_name=f"report-count:{self.pk}:{topic.pk if topic else ''}:{year}",
+            ),
             **self.filter_options(),
             selected_topic=topic,
             selected_year=year,

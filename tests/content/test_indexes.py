@@ -3,7 +3,10 @@
 import datetime
 from http import HTTPStatus
 
+from django.core.cache import cache
 from django.test import Client
+
+from wagtail.models import PageViewRestriction
 
 import pytest
 
@@ -20,6 +23,15 @@ from tests.content.helpers import soup, texts
 pytestmark = pytest.mark.django_db
 
 BAD_PAGE_NUMBERS = ["0", "-1", "abc", "1.5", "", "999", "99999999999999999999999", "2; DROP TABLE", "%00", "\u00b2"]
+
+
+@pytest.fixture(autouse=True, params=[0, 300], ids=["fragments off", "fragments on"])
+def fragments(request, settings):
+    """Every test here runs both ways: counting each time, and with counts and filters kept in the shared cache."""
+    settings.FRAGMENT_CACHE_SECONDS = request.param
+    cache.clear()
+    yield request.param
+    cache.clear()
 
 
 @pytest.fixture
@@ -259,6 +271,34 @@ def test_article_index_filters_combine(client, article_index, articles):
     response = client.get(article_index.url, {"topic": "maternity", "kind": "news"})
 
     assert card_titles(response) == ["New maternity report"]
+
+
+def test_the_pages_of_an_index_follow_publishing_unpublishing_and_privacy(client, report_index, topics):
+    maternity, medication = topics
+    make_reports(report_index, 10, topics=[maternity])
+    ReportSummaryPageFactory(parent=report_index, title="Report on doses", topics=[medication])
+
+    def pages(**filters):
+        return status_text(client.get(report_index.url, filters)), pagination(client.get(report_index.url, filters))
+
+    assert pages() == ("11 reports", ["Next : Page 2 of 2"])
+    assert pages(topic="maternity") == ("10 reports", [])
+    assert pages(topic="medication") == ("1 report", [])
+
+    eleventh = ReportSummaryPageFactory(parent=report_index, title="Report 11", live=False, topics=[maternity])
+    eleventh.save_revision().publish()
+    assert pages(topic="maternity") == ("11 reports", ["Next : Page 2 of 2"])
+    assert pages() == ("12 reports", ["Next : Page 2 of 2"])
+
+    PageViewRestriction.objects.create(page=eleventh, restriction_type=PageViewRestriction.LOGIN)
+    assert pages(topic="maternity") == ("10 reports", [])
+    PageViewRestriction.objects.filter(page=eleventh).delete()
+    assert pages(topic="maternity") == ("11 reports", ["Next : Page 2 of 2"])
+
+    eleventh.refresh_from_db()  # published from its revision: this copy still reads as a draft
+    eleventh.unpublish()
+    assert pages(topic="maternity") == ("10 reports", [])
+    assert pages() == ("11 reports", ["Next : Page 2 of 2"])
 
 
 def test_article_index_shows_ten_a_page(client, article_index):
