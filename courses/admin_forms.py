@@ -246,8 +246,13 @@ class BulkEnrolForm(forms.Form):
             },
         )
         text = upload.read().decode("utf-8-sig")
+        try:
+            # newline="": the reader itself ends lines at \n, \r\n or a lone \r (as older Mac spreadsheets save).
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise forms.ValidationError(not_csv) from error
         rows, formulas = [], []
-        for line, raw in enumerate(csv.reader(io.StringIO(text)), 1):
+        for line, raw in enumerate(records, 1):
             formulas.extend((line, cell) for cell in raw if csv_formula_start(cell))
             cells = [cell.strip() for cell in raw]
             if not any(cells):

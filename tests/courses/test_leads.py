@@ -605,6 +605,16 @@ class TestBulkEnrol(TestCase):
         invitation = next(email for email in mail.outbox if email.to == ["olly.over@nhs.net"])
         self.assertIn("you are on the waiting list", invitation.body)
 
+    def test_lines_ended_by_a_lone_carriage_return_are_read_as_lines(self):
+        # As older Mac spreadsheets save CSV: Python's reader refused it (a server error) unless told of the newlines.
+        response = self.post(upload("name,email\rNina New,nina.new@nhs.net\rOlly Over,olly.over@nhs.net\r"))
+
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(
+            [texts(row.select("td"))[:3] for row in soup(response).select("tr.bulk-row")],
+            [["2", "Nina New", "nina.new@nhs.net"], ["3", "Olly Over", "olly.over@nhs.net"]],
+        )
+
     def test_the_invitation_link_sets_a_password_that_signs_in(self):
         self.post(upload("Nina New,nina.new@nhs.net\n"))
         [invitation] = mail.outbox
