@@ -5,7 +5,7 @@ from django.conf import settings
 from wagtail.models import Site
 
 from accounts.services import user_is_staff
-from page_cache import shared_fragment
+from page_cache import shared_fragment, site_remember
 
 from .models import NavigationSettings
 
@@ -21,6 +21,7 @@ def _site_links(site) -> list[tuple[str, str]]:
 
 
 def navigation_links(request):
+    site_remember(request)  # the site from the shared cache, on pages Wagtail does not serve too (My learning, say)
     site = Site.find_for_request(request)
     if site is None:
         return []

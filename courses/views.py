@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from page_cache import shared_fragment
+
 from . import services
 from .calendar import cohort_calendar
 from .exceptions import EnrolmentError
@@ -251,10 +253,7 @@ def my_learning(request):
     movable = [e for e in enrolments if e.status in [EnrolmentStatus.CONFIRMED, EnrolmentStatus.AWAITING_PAYMENT]]
     alternatives = {}
     if movable:
-        cohorts = cohorts_with_places(
-            Cohort.objects.filter(course_id__in={e.cohort.course_id for e in movable}, starts_on__gt=today)
-        ).order_by("starts_on")
-        for cohort in cohorts:
+        for cohort in _upcoming_cohorts(sorted({e.cohort.course_id for e in movable}), today):
             if cohort.seats_taken < cohort.capacity and cohort.pk not in active_cohorts:
                 alternatives.setdefault(cohort.course_id, []).append(cohort)
 
@@ -308,9 +307,28 @@ def my_learning(request):
     )
 
 
+def _upcoming_cohorts(course_ids: list, today) -> list:
+    """The courses' cohorts starting after today, with the places taken, from the shared cache: places are what
+    anonymous pages show too, and every change of an enrolment or cohort retires the copy (page_cache)."""
+    return shared_fragment(
+        f"upcoming-cohorts:{today.isoformat()}:{','.join(map(str, course_ids))}",
+        lambda: list(
+            cohorts_with_places(Cohort.objects.filter(course_id__in=course_ids, starts_on__gt=today)).order_by(
+                "starts_on"
+            )
+        ),
+    )
+
+
 def _catalogue_url(request):
-    catalogue = CourseIndexPage.objects.live().public().first()
-    return catalogue.get_url(request) if catalogue else "/"
+    """The course catalogue's address; a page's address changes only as pages are published, moved or made private,
+    each of which retires the shared copy."""
+
+    def find():
+        catalogue = CourseIndexPage.objects.live().public().first()
+        return catalogue.get_url(request) if catalogue else "/"
+
+    return shared_fragment(f"catalogue-url:{request.get_host()}", find)
 
 
 @login_required

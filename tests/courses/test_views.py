@@ -4,6 +4,7 @@ import datetime
 from http import HTTPStatus
 
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -500,6 +501,29 @@ def test_transfer_to_another_cohort_of_the_same_course(client, cohort, course, n
     assert moved.status == EnrolmentStatus.CONFIRMED and moved.transferred_from == mine
     assert any("moved to cohort SYS-LATER" in message for message in shown_messages(response))
     assert "Moved to another cohort" in page_text(response)
+
+
+def test_with_places_kept_in_the_shared_cache_the_cohorts_to_move_to_follow_every_change(
+    client, cohort, course, nhs_learner, settings
+):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    cache.clear()
+    EnrolmentFactory(cohort=cohort, user=nhs_learner)
+    later = CohortFactory(course=course, code="SYS-LATER", starts_on=cohort.starts_on + datetime.timedelta(days=60))
+    client.force_login(nhs_learner)
+
+    def options():
+        return texts(soup(client.get("/my-learning/")).select(".site-enrolment--confirmed select option"))
+
+    assert options() == [f"SYS-LATER, starting {later.starts_on:%-d %B %Y}"]
+    later.capacity = 1
+    later.save()
+    taken = EnrolmentFactory(cohort=later)  # the last place goes to someone else
+    assert options() == []
+    taken.status = EnrolmentStatus.WITHDRAWN
+    taken.save()
+    assert options() == [f"SYS-LATER, starting {later.starts_on:%-d %B %Y}"]
+    cache.clear()
 
 
 def test_transfer_to_a_full_cohort_is_refused(client, cohort, course, nhs_learner):
