@@ -12,4 +12,5 @@ class AssessmentsConfig(AppConfig):
 
         from .models import Attempt
 
-        dashboard_cache.track(Attempt, dashboard_cache.cohort_of_enrolment)  # the roster's cells, the marking backlog
+        # The roster's cells and the marking backlog; a step through the case saves its route alone, which neither shows.
+        dashboard_cache.track(Attempt, dashboard_cache.cohort_of_enrolment, unshown={"route"})

@@ -53,7 +53,10 @@ def _pinned_page(attempt) -> CaseExercisePage:
         return attempt.revision.as_object()
     key = (attempt.revision_id, page_cache.generation())
     if (kept := _pinned_pages.get(key)) is not None:
-        _pinned_pages.move_to_end(key)
+        try:
+            _pinned_pages.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile (a threaded server): it stays out
+            pass
         return pickle.loads(kept)  # noqa: S301 - pickled by this process, from its own database rows
     page = attempt.revision.as_object()
     _pinned_pages[key] = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)

@@ -14,10 +14,14 @@ generations, and bumping either retires it:
   pages) and every change of places.
 
 Rows changed by `QuerySet.update()` send no signal: code that does so calls `retire()` for the cohorts concerned.
+A service that saves many rows of one cohort (a register, a sign-off) wraps them in `retired_once()`.
 A piece is keyed by its cohort, its name, the language and today's date (what counts as a session held), so it may
 depend on nothing else: not on who is asking, nor on the request. DASHBOARD_CACHE_SECONDS caps its life; 0 builds
 every piece on every request.
 """
+
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,20 +42,48 @@ def kept(cohort, name: str, build):
     return page_cache.tagged_build(key, build, settings.DASHBOARD_CACHE_SECONDS, generations)
 
 
+_batch = threading.local()
+
+
 def retire(cohort_pks) -> None:
-    """Retire what is kept for these cohorts' dashboards, now and when the transaction commits."""
+    """Retire what is kept for these cohorts' dashboards, now and when the transaction commits; inside
+    `retired_once()`, once at its end."""
+    pending = getattr(_batch, "cohort_pks", None)
+    if pending is not None:
+        pending.update(cohort_pks)
+        return
     for pk in set(cohort_pks):
         page_cache.invalidate(generation_key=_generation_key(pk))
 
 
-def track(model, cohorts_of) -> None:
-    """Retire the dashboards of `cohorts_of(instance)` (cohort pks) whenever a `model` row is saved or deleted."""
+@contextmanager
+def retired_once():
+    """Saves inside retire their cohorts once, at the end: a register of 200 marks is one retirement, not 200 (each
+    two cache writes). Wrap a service's whole transaction, so that the commit-time retirement is the outer one's."""
+    if getattr(_batch, "cohort_pks", None) is not None:  # already inside one
+        yield
+        return
+    _batch.cohort_pks = set()
+    try:
+        yield
+    finally:
+        pending, _batch.cohort_pks = _batch.cohort_pks, None
+        retire(pending)
 
-    def changed(*, instance, **kwargs):
+
+def track(model, cohorts_of, unshown=frozenset()) -> None:
+    """Retire the dashboards of `cohorts_of(instance)` (cohort pks) whenever a `model` row is saved or deleted, except
+    for a save of `unshown` fields alone (fields no dashboard shows)."""
+
+    def saved(*, instance, update_fields=None, **kwargs):
+        if update_fields is None or not set(update_fields) <= unshown:
+            retire(cohorts_of(instance))
+
+    def deleted(*, instance, **kwargs):
         retire(cohorts_of(instance))
 
-    for signal in (post_save, post_delete):
-        signal.connect(changed, sender=model, weak=False, dispatch_uid=f"dashboard_cache.{model._meta.label}")
+    post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"dashboard_cache.{model._meta.label}")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"dashboard_cache.{model._meta.label}")
 
 
 def cohort_of_enrolment(instance) -> list:
@@ -70,12 +102,6 @@ def cohorts_of_learner(user_pk) -> list:
     return list(Enrolment.objects.filter(user_id=user_pk).values_list("cohort_id", flat=True).distinct())
 
 
-def _account_saved(*, instance, update_fields=None, **kwargs) -> None:
-    # Signing in saves last_login alone, which no dashboard shows.
-    if update_fields is None or set(update_fields) != {"last_login"}:
-        retire(cohorts_of_learner(instance.pk))
-
-
 def install() -> None:
     """Track what courses shows on a dashboard; called from CoursesConfig.ready()."""
     from accounts.models import Profile
@@ -84,7 +110,11 @@ def install() -> None:
 
     track(Enrolment, lambda enrolment: [enrolment.cohort_id])
     track(CohortSession, lambda session: [session.cohort_id])
-    track(Attendance, cohort_of_enrolment)
+    # A register's marks are saved with their session at hand: no query to find the cohort.
+    track(
+        Attendance,
+        lambda mark: [mark.session.cohort_id] if Attendance.session.is_cached(mark) else cohort_of_enrolment(mark),
+    )
     track(Profile, lambda profile: cohorts_of_learner(profile.user_id))
-    # No delete to track: an account's enrolments protect it.
-    post_save.connect(_account_saved, sender=get_user_model(), dispatch_uid="dashboard_cache.account")
+    # Signing in saves last_login alone, which no dashboard shows.
+    track(get_user_model(), lambda user: cohorts_of_learner(user.pk), unshown={"last_login"})

@@ -247,8 +247,11 @@ class CohortDashboardView(
         sessions = dashboard_cache.kept(
             self.cohort,
             "sessions",
+            # Not through cohort.sessions, which would pickle the view's cohort (and all it holds) with each session.
             lambda: list(
-                self.cohort.sessions.annotate(marked=Count("attendance")).order_by("date", "start_time", "sort_order")
+                CohortSession.objects.filter(cohort_id=self.cohort.pk)
+                .annotate(marked=Count("attendance"))
+                .order_by("date", "start_time", "sort_order")
             ),
         )
         today = timezone.localdate()
@@ -262,7 +265,9 @@ class CohortDashboardView(
         paginator = WagtailPaginator(roster_queryset(cohort=self.cohort), self.ROSTER_PAGE_SIZE)
         paginator.count = self.cohort.roster_size  # counted already (Paginator.count is a cached_property)
         page = paginator.get_page(self.request.GET.get("p"))
-        return dashboard_cache.kept(self.cohort, f"roster:{page.number}", lambda: self.render_roster(page))
+        # Keyed by the count too: the count and the rows are read apart, and links to pages must match the rows.
+        key = f"roster:{page.number}:{self.cohort.roster_size}"
+        return dashboard_cache.kept(self.cohort, key, lambda: self.render_roster(page))
 
     def render_roster(self, page) -> str:
         page.object_list = self.describe(list(page.object_list))

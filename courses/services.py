@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from . import dashboard_cache
 from .emails import email_retry_now, enrolment_email_send
 from .exceptions import EnrolmentError
 from .models import (
@@ -663,10 +664,11 @@ def attendance_record(*, session, marks: dict[int, str], by_user) -> int:
         raise EnrolmentError(_("Some of those learners are not on this cohort's roster."), "not_on_roster")
     if any(mark not in AttendanceMark.values for mark in marks.values()):
         raise EnrolmentError(_("Mark each learner present, late or absent."), "bad_mark")
-    for enrolment_id, mark in marks.items():
-        Attendance.objects.update_or_create(
-            enrolment_id=enrolment_id, session=session, defaults={"mark": mark, "recorded_by": by_user}
-        )
+    with dashboard_cache.retired_once():
+        for enrolment_id, mark in marks.items():
+            Attendance.objects.update_or_create(
+                enrolment_id=enrolment_id, session=session, defaults={"mark": mark, "recorded_by": by_user}
+            )
     return len(marks)
 
 
@@ -733,19 +735,20 @@ def enrolments_sign_off(*, cohort: Cohort, enrolments, completed: bool, by_user,
             "rule_not_met",
         )
     now = timezone.now()
-    for enrolment in locked:
-        enrolment.status = EnrolmentStatus.COMPLETED if completed else EnrolmentStatus.DID_NOT_COMPLETE
-        enrolment.completion_recorded_by, enrolment.completion_recorded_at = by_user, now
-        # The reason stays only where the rule was overridden; a learner who meets it needs none.
-        enrolment.completion_override_reason = override_reason if enrolment in failing else ""
-        enrolment.save(
-            update_fields=[
-                "status",
-                "completion_recorded_by",
-                "completion_recorded_at",
-                "completion_override_reason",
-            ]
-        )
+    with dashboard_cache.retired_once():
+        for enrolment in locked:
+            enrolment.status = EnrolmentStatus.COMPLETED if completed else EnrolmentStatus.DID_NOT_COMPLETE
+            enrolment.completion_recorded_by, enrolment.completion_recorded_at = by_user, now
+            # The reason stays only where the rule was overridden; a learner who meets it needs none.
+            enrolment.completion_override_reason = override_reason if enrolment in failing else ""
+            enrolment.save(
+                update_fields=[
+                    "status",
+                    "completion_recorded_by",
+                    "completion_recorded_at",
+                    "completion_override_reason",
+                ]
+            )
     return locked
 
 

@@ -13,15 +13,15 @@ from django.utils import timezone, translation
 
 import pytest
 
+import page_cache
 from accounts.factories import ProfileFactory, UserFactory
-from accounts.personal_data import account_close
 from assessments import services as assessment_services
 from assessments.factories import CaseExercisePageFactory, free_text, stage
 from assessments.models import Answer, FeedbackRelease
 from assessments.selectors import attempt_stages
 from certificates import services as certificate_services
 from certificates.models import CertificateTemplate
-from courses import dashboard_cache
+from courses import dashboard_cache, services
 from courses.factories import (
     CohortFactory,
     CohortSessionFactory,
@@ -29,7 +29,8 @@ from courses.factories import (
     CoursePageFactory,
     EnrolmentFactory,
 )
-from courses.models import Attendance, AttendanceMark
+from courses.models import Attendance, AttendanceMark, EnrolmentStatus
+from courses.personal_data import courses_close_account
 from tests.content.helpers import make_group_member, soup
 from tests.courses.roster import roster_by_heading
 
@@ -247,14 +248,35 @@ def test_publishing_a_change_to_the_course_shows_at_once(lead_client, world):
 
 def test_closing_an_account_erases_the_employer_at_once(lead_client, world):
     tom = world["tom"]
-    tom.employer = "Eastfield Trust"
+    tom.employer, tom.status = "Eastfield Trust", EnrolmentStatus.COMPLETED  # stays on the roster once closed
     tom.save()
-    assert roster_by_heading(lead_client.get(dashboard_url(world["cohort"])))["Tom Other"]["Organisation"] == (
-        "Eastfield Trust"
+
+    def organisation():
+        return roster_by_heading(lead_client.get(dashboard_url(world["cohort"])))["Tom Other"]["Organisation"]
+
+    assert organisation() == "Eastfield Trust"
+    courses_close_account(tom.user)  # courses' part of closing: the employer is erased by update(), no signal sent
+    assert organisation() == ""
+
+
+def test_a_register_retires_the_cohort_once_and_a_step_through_a_case_not_at_all(lead_client, world, monkeypatch):
+    retired = []
+    monkeypatch.setattr(
+        page_cache,
+        "invalidate",
+        lambda *, generation_key=page_cache.GENERATION_KEY, **kw: retired.append(generation_key),
     )
-    account_close(user=tom.user)
-    rows = roster_by_heading(lead_client.get(dashboard_url(world["cohort"])))
-    assert all(row["Organisation"] != "Eastfield Trust" for row in rows.values())
+    one, sam, tom = world["sessions"][0], world["sam"], world["tom"]
+    services.attendance_record(
+        session=one, marks={sam.pk: AttendanceMark.PRESENT, tom.pk: AttendanceMark.LATE}, by_user=world["lead"]
+    )
+    assert retired == [f"cohort-dashboard:{world['cohort'].pk}:generation"]
+
+    attempt = assessment_services.attempt_start(user=sam.user, exercise=world["exercise"])
+    retired.clear()
+    attempt.route = [*attempt.route]
+    attempt.save(update_fields=["route"])  # where the learner is in the case: no dashboard shows it
+    assert retired == []
 
 
 def test_another_cohorts_changes_leave_this_ones_kept(lead_client, world):
