@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.personal_data import log_labels_refresh, model_section
 
 from . import dashboard_cache, services
-from .dashboard_cache import cohorts_of_learner
 from .emails import ACCOUNT_CLOSED, COHORT_MESSAGE
 from .models import (
     Attendance,
@@ -156,7 +155,9 @@ def courses_close_account(user):
             transaction.on_commit(lambda payment=refundable: services._refund_or_log(payment))
     enrolments = Enrolment.objects.filter(user=user)
     enrolments.update(employer="")
-    dashboard_cache.retire(cohorts_of_learner(user.pk))  # the roster shows the employer; update() sends no signal
+    dashboard_cache.retire(
+        dashboard_cache.cohorts_of_learner(user.pk)
+    )  # the roster shows the employer; update() sends no signal
     CourseInterest.objects.filter(user=user).delete()
     deliveries = _email_deliveries(user)
     # An SMTP error can quote the address it refused; what was not sent never will be.
