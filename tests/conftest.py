@@ -5,6 +5,7 @@ from wagtail.models import Page, Site
 import pytest
 
 from accounts.factories import TEST_PASSWORD, UserFactory
+from certificates.models import CertificateTemplate
 from content.factories import HomePageFactory
 
 
@@ -41,11 +42,41 @@ def verified(user):
     return user
 
 
-@pytest.fixture
-def admin_chrome_on(settings):
-    """What admin_chrome keeps (the admin's furniture, permissions, second factors) kept as in production, from an
-    empty cache; the test settings turn it off so that no test sees another's."""
-    settings.ADMIN_CHROME_SECONDS = 300
+def kept_as_in_production(settings, name):
+    """Turn on one of the caches the test settings turn off (so that no test sees another's), from an empty cache,
+    and empty it again afterwards."""
+    setattr(settings, name, 300)
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_chrome_on(settings):
+    """What admin_chrome keeps (the admin's furniture, permissions, second factors)."""
+    yield from kept_as_in_production(settings, "ADMIN_CHROME_SECONDS")
+
+
+@pytest.fixture
+def fragments_on(settings):
+    """The shared fragments (page_cache.shared_fragment): navigation, filters, counts, places."""
+    yield from kept_as_in_production(settings, "FRAGMENT_CACHE_SECONDS")
+
+
+@pytest.fixture
+def dashboard_cache_on(settings):
+    """What a cohort's dashboard keeps between requests (courses.dashboard_cache)."""
+    yield from kept_as_in_production(settings, "DASHBOARD_CACHE_SECONDS")
+
+
+@pytest.fixture
+def design(db):
+    """The programme's default certificate design."""
+    design = CertificateTemplate.objects.create(
+        name="Programme certificate",
+        organisation_name="National Patient Safety Investigations",
+        signatory_name="Dr Helen Marsh",
+        signatory_role="Director of Education",
+    )
+    design.save_revision()
+    return design

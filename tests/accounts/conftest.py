@@ -7,7 +7,6 @@ from tests.certificates.conftest import (  # noqa: F401 (fixtures: a learner wit
     certificate,
     completed,
     course_lead,
-    design,
     finished_cohort,
 )
 from tests.conftest import verified

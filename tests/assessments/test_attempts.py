@@ -4,7 +4,6 @@ pinning to the revision the attempt started on."""
 import datetime
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.utils import timezone
 
 import pytest
@@ -257,13 +256,10 @@ def test_an_attempt_shows_and_marks_as_the_revision_it_started_on(exercise, lear
 
 
 @pytest.fixture
-def pinned_pages_kept(settings):
-    settings.FRAGMENT_CACHE_SECONDS = 300
-    cache.clear()
+def pinned_pages_kept(fragments_on):
     selectors._pinned_pages.clear()
     yield selectors._pinned_pages
     selectors._pinned_pages.clear()
-    cache.clear()
 
 
 def test_a_pinned_page_is_built_once_per_process_and_each_caller_gets_its_own_copy(

@@ -7,7 +7,6 @@ from django.utils import timezone
 import pytest
 
 from accounts.factories import UserFactory
-from certificates.models import CertificateTemplate
 from courses import services as course_services
 from courses.factories import (
     CohortFactory,
@@ -22,18 +21,6 @@ from tests.content.helpers import make_group_member
 
 def days(n):
     return timezone.localdate() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def design(db):
-    design = CertificateTemplate.objects.create(
-        name="Programme certificate",
-        organisation_name="National Patient Safety Investigations",
-        signatory_name="Dr Helen Marsh",
-        signatory_role="Director of Education",
-    )
-    design.save_revision()
-    return design
 
 
 @pytest.fixture

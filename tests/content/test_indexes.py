@@ -3,7 +3,6 @@
 import datetime
 from http import HTTPStatus
 
-from django.core.cache import cache
 from django.test import Client
 
 from wagtail.models import PageViewRestriction
@@ -20,18 +19,10 @@ from content.factories import (
 )
 from tests.content.helpers import soup, texts
 
-pytestmark = pytest.mark.django_db
+# Every test runs both ways: reading each time, and with counts and filters kept in the shared cache.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragments")]
 
 BAD_PAGE_NUMBERS = ["0", "-1", "abc", "1.5", "", "999", "99999999999999999999999", "2; DROP TABLE", "%00", "\u00b2"]
-
-
-@pytest.fixture(autouse=True, params=[0, 300], ids=["fragments off", "fragments on"])
-def fragments(request, settings):
-    """Every test here runs both ways: counting each time, and with counts and filters kept in the shared cache."""
-    settings.FRAGMENT_CACHE_SECONDS = request.param
-    cache.clear()
-    yield request.param
-    cache.clear()
 
 
 @pytest.fixture

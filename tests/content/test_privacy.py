@@ -3,7 +3,6 @@ content/models/serving.py): refused to anonymous visitors the moment privacy is 
 
 from http import HTTPStatus
 
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,18 +21,10 @@ from content.factories import (
 )
 from tests.content.helpers import soup, texts
 
-pytestmark = pytest.mark.django_db
+# The shared fragments on, as in production.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragments_on")]
 
 SECRET = "Only for members of the investigation team"
-
-
-@pytest.fixture(autouse=True)
-def fragments_on(settings):
-    """The shared fragments on, in the test settings' local-memory cache, as in production."""
-    settings.FRAGMENT_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

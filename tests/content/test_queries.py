@@ -2,7 +2,6 @@
 
 from http import HTTPStatus
 
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -82,14 +81,6 @@ def test_listings_cost_the_same_queries_with_three_items_as_with_thirty(client, 
     cards = soup(client.get(site.report_index.url)).select("main .nhsuk-card")
     assert len(cards) == 10
     assert all(card.select_one("img.nhsuk-card__img") for card in cards)
-
-
-@pytest.fixture
-def fragments_on(settings):
-    settings.FRAGMENT_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_with_the_shared_fragments_warm_each_page_costs_only_what_it_lists(client, home_page, fragments_on):

@@ -26,15 +26,6 @@ from tests.content.helpers import soup, texts
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=[0, 300], ids=["fragments off", "fragments on"])
-def fragments(request, settings):
-    """Every test here runs both ways: Wagtail's own lookups (fragments off), and from the shared cache."""
-    settings.FRAGMENT_CACHE_SECONDS = request.param
-    cache.clear()
-    yield request.param
-    cache.clear()
-
-
 @pytest.fixture
 def report_index(home_page):
     return ReportIndexPageFactory(parent=home_page, title="Investigation reports", slug="reports")

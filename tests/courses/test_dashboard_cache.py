@@ -4,7 +4,6 @@ course lead or learner makes through the site shows on the next request all the 
 import datetime
 from http import HTTPStatus
 
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +19,6 @@ from assessments.factories import CaseExercisePageFactory, free_text, stage
 from assessments.models import Answer, FeedbackRelease
 from assessments.selectors import attempt_stages
 from certificates import services as certificate_services
-from certificates.models import CertificateTemplate
 from courses import dashboard_cache, services
 from courses.factories import (
     CohortFactory,
@@ -42,15 +40,7 @@ def days(n):
 
 
 @pytest.fixture
-def dashboard_cache_on(settings):
-    settings.DASHBOARD_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def world(home_page, dashboard_cache_on):
+def world(home_page, dashboard_cache_on, design):
     """A running cohort with two sessions held, an exercise marked by hand, a certificate design and two learners."""
     course = CoursePageFactory(
         parent=CourseIndexPageFactory(parent=home_page), title="A systems approach", attendance_threshold_percent=50
@@ -71,13 +61,6 @@ def world(home_page, dashboard_cache_on):
     )
     exercise.save_revision().publish()
     exercise.refresh_from_db()
-    design = CertificateTemplate.objects.create(
-        name="Programme certificate",
-        organisation_name="NPSI",
-        signatory_name="Dr Helen Marsh",
-        signatory_role="Director",
-    )
-    design.save_revision()
     sam = EnrolmentFactory(cohort=cohort, user=UserFactory(full_name="Sam Learner", email="sam@nhs.net"))
     ProfileFactory(user=sam.user, organisation="Northfield Hospitals", job_role="Staff nurse")
     tom = EnrolmentFactory(cohort=cohort, user=UserFactory(full_name="Tom Other", email="tom@nhs.net"))

@@ -4,7 +4,6 @@ import datetime
 from http import HTTPStatus
 from unittest import mock
 
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -288,14 +287,6 @@ def test_a_course_whose_later_cohort_is_the_open_one_offers_no_interest_form(cli
 
 
 # With the shared fragments on, as in production ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fragments_on(settings):
-    settings.FRAGMENT_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def publish(page):

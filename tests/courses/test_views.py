@@ -4,7 +4,6 @@ import datetime
 from http import HTTPStatus
 
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -504,10 +503,8 @@ def test_transfer_to_another_cohort_of_the_same_course(client, cohort, course, n
 
 
 def test_with_places_kept_in_the_shared_cache_the_cohorts_to_move_to_follow_every_change(
-    client, cohort, course, nhs_learner, settings
+    client, cohort, course, nhs_learner, fragments_on
 ):
-    settings.FRAGMENT_CACHE_SECONDS = 300
-    cache.clear()
     EnrolmentFactory(cohort=cohort, user=nhs_learner)
     later = CohortFactory(course=course, code="SYS-LATER", starts_on=cohort.starts_on + datetime.timedelta(days=60))
     client.force_login(nhs_learner)
@@ -523,7 +520,6 @@ def test_with_places_kept_in_the_shared_cache_the_cohorts_to_move_to_follow_ever
     taken.status = EnrolmentStatus.WITHDRAWN
     taken.save()
     assert options() == [f"SYS-LATER, starting {later.starts_on:%-d %B %Y}"]
-    cache.clear()
 
 
 def test_transfer_to_a_full_cohort_is_refused(client, cohort, course, nhs_learner):

@@ -17,7 +17,7 @@ from accounts.factories import UserFactory
 from content.factories import ReportIndexPageFactory, ReportSummaryPageFactory
 from courses.factories import CohortFactory, CourseIndexPageFactory, CoursePageFactory
 from page_cache import _timeout
-from tests.conftest import verified
+from tests.conftest import kept_as_in_production, verified
 from tests.content.helpers import soup, texts
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def page_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
+    yield from kept_as_in_production(settings, "PAGE_CACHE_SECONDS")
 
 
 @pytest.fixture
